@@ -1,0 +1,74 @@
+#include "atomicfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode)
+{
+	af->fd = -1;
+	if (strlen(path) >= sizeof(af->path))
+		return -ENAMETOOLONG;
+	strcpy(af->path, path);
+	snprintf(af->tmp, sizeof(af->tmp), "%s.tmp", path);
+	af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	return af->fd < 0 ? -errno : 0;
+}
+
+int atomic_file_commit(struct atomic_file *af)
+{
+	int r = 0;
+	if (af->fd < 0)
+		return -EBADF;
+	if (fsync(af->fd) < 0)
+		r = -errno;
+	if (close(af->fd) < 0 && r == 0)
+		r = -errno;
+	af->fd = -1;
+	if (r == 0 && rename(af->tmp, af->path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(af->tmp);
+	return r;
+}
+
+void atomic_file_abort(struct atomic_file *af)
+{
+	if (af->fd < 0)
+		return;
+	(void)close(af->fd);
+	af->fd = -1;
+	(void)unlink(af->tmp);
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int atomic_write_file(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	struct atomic_file af;
+	int r = atomic_file_open(&af, path, mode);
+	if (r < 0)
+		return r;
+	r = write_all(af.fd, buf, len);
+	if (r < 0) {
+		atomic_file_abort(&af);
+		return r;
+	}
+	return atomic_file_commit(&af);
+}

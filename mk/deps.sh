@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# carve dependency step: system packages, Debian source packages, and the
+# static libcbor/BearSSL archives built from them.  Pins live in deps.lock.
+#
+#   mk/deps.sh packages GROUP...     install missing pinned packages (root) or
+#                                    print the exact apt command (non-root)
+#   mk/deps.sh apt-private           set up build/apt (private apt config)
+#   mk/deps.sh source NAME DIR       fetch+verify pinned source NAME into DIR
+#   mk/deps.sh libs OUTDIR           build libcbor+BearSSL (host and musl) into
+#                                    the cache and install them into OUTDIR
+#
+# Environment: DEPS_LOCK (default deps.lock), CACHE_DIR, BUILD (default build).
+set -euo pipefail
+export LC_ALL=C
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+lock=${DEPS_LOCK:-$top/deps.lock}
+build=${BUILD:-$top/build}
+cache=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/carve}
+prog="carve-deps"
+
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+note() { printf '%s: %s\n' "$prog" "$*" >&2; }
+
+lock_lines() { # lock_lines KIND -> fields of every line of that kind
+	[ -r "$lock" ] || die "cannot read $lock: no such file"
+	awk -v k="$1" '$1 == k' "$lock"
+}
+
+# ------------------------------------------------------------ packages
+installed_version() {
+	{ dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null || true; } |
+		awk '$1 == "ii" { print $2 }'
+}
+
+cmd_packages() {
+	local groups=" $* " missing=() name ver group have cand
+	while read -r _ group name ver _; do
+		case "$groups" in *" $group "*) ;; *) continue ;; esac
+		have=$(installed_version "$name")
+		if [ -z "$have" ]; then
+			missing+=("$name")
+		elif [ "$have" != "$ver" ]; then
+			note "note: $name $have is installed; deps.lock pins $ver (builds may differ from the pinned ones)"
+		fi
+	done < <(lock_lines pkg)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		note "missing packages: ${missing[*]}"
+		note "run as root:  apt-get update && $cmd"
+		exit 1
+	fi
+	for name in "${missing[@]}"; do
+		cand=$(apt-cache policy "$name" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+		ver=$(lock_lines pkg | awk -v n="$name" '$3 == n { print $4 }')
+		if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+			note "apt knows no $name; refreshing package lists"
+			apt-get update -q >/dev/null || die "cannot update apt lists"
+			cand=$(apt-cache policy "$name" | awk '/Candidate:/ { print $2 }')
+		fi
+		[ -n "$cand" ] && [ "$cand" != "(none)" ] || die "cannot install $name: apt has no candidate"
+		[ "$cand" = "$ver" ] || note "note: apt offers $name $cand; deps.lock pins $ver"
+	done
+	note "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive $cmd >"$build/apt-install.log" 2>&1 ||
+		die "cannot install packages: $cmd failed (log: $build/apt-install.log)"
+}
+
+# ------------------------------------------------------------ private apt
+aptdir=$build/apt
+apt_opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+	-o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
+	-o "Dir::State::Status=/var/lib/dpkg/status" -o "APT::Get::List-Cleanup=0"
+	-o "Acquire::Languages=none" -o "APT::Sandbox::User=root")
+
+# The archive URIs the system already uses (so no host name is baked in here).
+system_uri() { # system_uri SUITE-SUFFIX-REGEX
+	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '/^deb / { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i, $(i+1); break } }'
+	  for f in /etc/apt/sources.list.d/*.sources; do [ -r "$f" ] &&
+		awk '/^URIs:/ { u = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) print u, $i }' "$f"; done
+	} | awk -v re="$1" '$2 ~ re { print $1; exit }'
+}
+
+cmd_apt_private() {
+	mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+	local main sec
+	main=$(system_uri '^bookworm$')
+	sec=$(system_uri '^bookworm-security$')
+	[ -n "$main" ] || die "cannot find the Debian archive in /etc/apt: no 'bookworm' suite configured"
+	[ -n "$sec" ] || sec=${main%/debian}/debian-security
+	local kr=/usr/share/keyrings/debian-archive-keyring.gpg
+	cat >"$aptdir/sources.list.tmp" <<-EOF
+	deb-src [signed-by=$kr] $main bookworm main
+	deb-src [signed-by=$kr] $main bookworm-updates main
+	deb-src [signed-by=$kr] $sec bookworm-security main
+	deb [signed-by=$kr] $main bookworm-backports main
+	deb-src [signed-by=$kr] $main bookworm-backports main
+	deb-src [signed-by=$kr] $main trixie main
+	EOF
+	if ! cmp -s "$aptdir/sources.list.tmp" "$aptdir/sources.list" || [ ! -e "$aptdir/updated" ]; then
+		mv "$aptdir/sources.list.tmp" "$aptdir/sources.list"
+		note "private apt: updating source indexes (build/apt, system sources untouched)"
+		apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
+			die "cannot update the private apt indexes (log: $aptdir/update.log)"
+		touch "$aptdir/updated"
+	else
+		rm -f "$aptdir/sources.list.tmp"
+	fi
+}
+
+# cmd_source NAME DIR: DIR receives the downloaded files; prints the unpack
+# file name.  apt verifies what it downloads against the signed index; the
+# pinned sha256 is checked as well (some source sets are only partly served,
+# e.g. libcbor's Debian diff answers 404, so apt's exit status is not used).
+cmd_source() {
+	local name=$1 dir=$2 suite spec file sum
+	read -r _ _ suite spec file sum < <(lock_lines src | awk -v n="$name" '$2 == n') ||
+		die "no 'src $name' line in $lock"
+	cmd_apt_private
+	mkdir -p "$dir"
+	(cd "$dir" && apt-get "${apt_opts[@]}" -q source --download-only -t "$suite" "$spec" \
+		>"$dir/apt-source.log" 2>&1) || true
+	[ -s "$dir/$file" ] || die "cannot fetch source $spec: $file not downloaded (log: $dir/apt-source.log)"
+	if [ "$sum" != "-" ]; then
+		local got
+		got=$(sha256sum "$dir/$file" | cut -d' ' -f1)
+		[ "$got" = "$sum" ] || die "cannot use $file: sha256 $got, deps.lock pins $sum"
+	fi
+	printf '%s\n' "$dir/$file"
+}
+
+# ------------------------------------------------------------ cache
+# cache_key NAME BUILDER: hash of the pin line, the builder's own code and
+# the compilers' versions, so any input change yields a new cache directory.
+cache_key() {
+	local name=$1 builder=$2
+	{ lock_lines src | awk -v n="$name" '$2 == n'
+	  declare -f "$builder"
+	  gcc --version | head -1
+	  musl-gcc --version 2>/dev/null | head -1
+	  dpkg-query -W -f='${Version}\n' musl-dev 2>/dev/null || true
+	} | sha256sum | cut -c1-16
+}
+
+# ------------------------------------------------------------ libraries
+build_bearssl() { # build_bearssl SRCDIR PREFIX CC EXTRA_CFLAGS
+	local src=$1 prefix=$2 cc=$3 cflags=$4
+	mkdir -p "$prefix/include" "$prefix/lib" "$prefix/obj"
+	# One object per source, named after its path so archive order is fixed.
+	(cd "$src" && find src -name '*.c' | sort) |
+		xargs -P "$(nproc)" -I{} sh -c 'cd "$1" && exec $2 -O2 -fPIC -ffunction-sections \
+			-fdata-sections -ffile-prefix-map="$1"=bearssl $3 -Iinc -Isrc -c "$4" \
+			-o "$5/obj/$(echo "${4#src/}" | tr / _).o"' sh "$src" "$cc" "$cflags" {} "$prefix" ||
+		die "cannot build BearSSL with $cc"
+	(cd "$prefix/obj" && ar rcsD "$prefix/lib/libbearssl.a" $(ls | sort))
+	rm -rf "$prefix/obj"
+	cp "$src"/inc/*.h "$prefix/include/"
+}
+
+build_libcbor() { # build_libcbor SRCDIR PREFIX CC EXTRA_CFLAGS
+	local src=$1 prefix=$2 cc=$3 cflags=$4 bdir
+	bdir=$(mktemp -d)
+	(cd "$bdir" && CC=$cc cmake "$src" -DBUILD_SHARED_LIBS=OFF -DCMAKE_BUILD_TYPE=Release \
+		-DWITH_TESTS=OFF -DWITH_EXAMPLES=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+		-DCMAKE_C_FLAGS="-ffile-prefix-map=$src=libcbor -ffunction-sections -fdata-sections $cflags" \
+		-DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib >cmake.log 2>&1 &&
+		make -j"$(nproc)" >make.log 2>&1 && make install >install.log 2>&1) ||
+		die "cannot build libcbor with $cc (logs in $bdir)"
+	rm -rf "$bdir" "$prefix/lib/cmake" "$prefix/lib/pkgconfig"
+}
+
+# build_cached NAME BUILDER: one cache entry per library holding host/ and
+# musl/ prefixes; built in a temp dir and renamed into place atomically.
+build_cached() {
+	local name=$1 builder=$2 key dir tmp srcfile src
+	key=$(cache_key "$name" "$builder")
+	dir="$cache/$name-$key"
+	if [ -d "$dir" ]; then
+		note "$name: using cache $dir"
+		printf '%s\n' "$dir"
+		return
+	fi
+	note "$name: building from Debian source (cache miss: $dir)"
+	mkdir -p "$cache"
+	tmp=$(mktemp -d "$cache/.$name.XXXXXX")
+	srcfile=$(cmd_source "$name" "$tmp/dl")
+	mkdir -p "$tmp/src"
+	case "$srcfile" in
+	*.dsc) dpkg-source --no-check -x "$srcfile" "$tmp/src/$name" >"$tmp/unpack.log" 2>&1 ||
+		die "cannot unpack $srcfile" ;;
+	*.tar.*) mkdir -p "$tmp/src/$name" && tar -xf "$srcfile" -C "$tmp/src/$name" --strip-components=1 ||
+		die "cannot unpack $srcfile" ;;
+	esac
+	src="$tmp/src/$name"
+	$builder "$src" "$tmp/out/host" gcc ""
+	$builder "$src" "$tmp/out/musl" musl-gcc ""
+	rm -rf "$tmp/src" "$tmp/dl"
+	mv "$tmp/out" "$tmp.done" && rm -rf "$tmp" && mv "$tmp.done" "$dir"
+	printf '%s\n' "$dir"
+}
+
+cmd_libs() {
+	local out=$1 d flavour
+	rm -rf "$out.tmp"
+	for lib in bearssl:build_bearssl libcbor:build_libcbor; do
+		d=$(build_cached "${lib%%:*}" "${lib#*:}")
+		for flavour in host musl; do
+			mkdir -p "$out.tmp/$flavour"
+			cp -R "$d/$flavour/." "$out.tmp/$flavour/"
+		done
+	done
+	rm -rf "$out" && mv "$out.tmp" "$out"
+}
+
+case "${1:-}" in
+packages) shift; cmd_packages "$@" ;;
+apt-private) cmd_apt_private ;;
+source) shift; [ $# -eq 2 ] || die "usage: deps.sh source NAME DIR"; cmd_source "$@" ;;
+libs) [ $# -eq 2 ] || die "usage: deps.sh libs OUTDIR"; cmd_libs "$2" ;;
+*) die "usage: deps.sh packages GROUP... | apt-private | source NAME DIR | libs OUTDIR" ;;
+esac

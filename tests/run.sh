@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tests/run.sh SUITE... — run every suite, count TAP results, print one
+# summary line "N passed, N failed" and exit non-zero on any failure.
+#
+# A suite is:
+#   build/fuzz/<name>        a libFuzzer target: replays tests/fuzz/corpus/<name>/
+#   anything else executable a program or script printing TAP lines
+#                            ("ok N - name" / "not ok N - name"); cmocka
+#                            binaries are switched to TAP output.
+# A suite that prints no result, or exits non-zero without reporting a
+# failure, counts as one failure: nothing is skipped silently.
+set -uo pipefail
+export CMOCKA_MESSAGE_OUTPUT=TAP
+passed=0
+failed=0
+logdir=build/test-logs
+mkdir -p "$logdir"
+
+run_suite() { # run_suite SUITE LOG -> exit status of the suite
+	local suite=$1
+	case "$suite" in
+	build/fuzz/*)
+		local name=${suite#build/fuzz/} corpus=tests/fuzz/corpus/${suite#build/fuzz/}
+		if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus")" ]; then
+			echo "not ok 1 - fuzz replay $name: corpus $corpus is missing or empty"
+			return 1
+		fi
+		local n
+		n=$(find "$corpus" -type f | wc -l)
+		if "$suite" -runs=0 "$corpus" >"$logdir/fuzz-$name.log" 2>&1; then
+			echo "ok 1 - fuzz replay $name ($n inputs)"
+		else
+			echo "not ok 1 - fuzz replay $name: crashed (log: $logdir/fuzz-$name.log)"
+			tail -n 30 "$logdir/fuzz-$name.log" | sed 's/^/# /'
+			return 1
+		fi
+		;;
+	*) "$suite" ;;
+	esac
+}
+
+for suite in "$@"; do
+	name=$(basename "$suite")
+	log="$logdir/$name.log"
+	echo "# suite $suite"
+	run_suite "$suite" >"$log" 2>&1
+	status=$?
+	p=$(grep -cE '^ok ' "$log")
+	f=$(grep -cE '^not ok ' "$log")
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $suite exited with status $status without reporting a failure" >>"$log"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $suite reported no results" >>"$log"
+		f=1
+	fi
+	grep -E '^(ok|not ok) ' "$log" | sed "s|^|  $name: |" | grep -v ': ok ' || true
+	if [ "$f" -gt 0 ]; then
+		echo "  $name: --- log ($log) ---"
+		tail -n 40 "$log" | sed 's/^/    /'
+	fi
+	echo "  $name: $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
