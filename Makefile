@@ -13,7 +13,9 @@ MAKEFLAGS += --no-builtin-rules --no-builtin-variables
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-B := build
+SANITIZE ?= 0
+# Sanitized builds live in their own tree so they never mix with normal ones.
+B := $(if $(filter 1,$(SANITIZE)),build/asan,build)
 CARVE_VERSION := 0.1.0
 # Fixed default: same inputs => same bytes, whatever the clock says.
 SOURCE_DATE_EPOCH ?= 0
@@ -42,14 +44,12 @@ WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 $(WARN) -O2 -g -fstack-protector-strong \
 	-ffile-prefix-map=$(CURDIR)=. -ffunction-sections -fdata-sections \
 	-Icommon -Insm
-SANITIZE ?= 0
+HOSTO := $(B)/obj/host
 ifeq ($(SANITIZE),1)
-HOSTO := $(B)/obj/asan
 HOST_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -I$(DEPS_HOST)/include
 HOST_LDFLAGS := -fsanitize=address,undefined
 else
-HOSTO := $(B)/obj/host
 HOST_CFLAGS := $(BASE_CFLAGS) -D_FORTIFY_SOURCE=2 -I$(DEPS_HOST)/include
 HOST_LDFLAGS := -Wl,--gc-sections -Wl,--build-id=none
 endif
@@ -95,6 +95,7 @@ TEST_DEPS :=
 FUZZ_TARGETS :=
 BENCHES :=
 HELP_LINES :=
+INSTALL_TARGETS :=
 
 include mk/deps.mk
 include common/build.mk
@@ -126,17 +127,27 @@ HELP_LINES += "all|build every host tool, library and enclave binary (no kernel)
 all: $(ALL_TARGETS)
 
 HELP_LINES += "test|build and run every test suite; ends with 'N passed, N failed'"
-HELP_LINES += "asan|run the unit tests under ASan+UBSan (same as make test SANITIZE=1)"
-.PHONY: test asan
+HELP_LINES += "unit|build and run only the host unit suites (build/tests/*)"
+HELP_LINES += "asan|run the unit suites under ASan+UBSan (build/asan/)"
+.PHONY: test unit asan
 test: $(TEST_SUITES) $(TEST_DEPS) tests/run.sh
 	@tests/run.sh $(TEST_SUITES)
+UNIT_SUITES = $(filter $(B)/tests/%,$(TEST_SUITES))
+unit: $(UNIT_SUITES) tests/run.sh
+	@tests/run.sh $(UNIT_SUITES)
 asan:
-	$(MAKE) SANITIZE=1 test
+	@$(MAKE) --no-print-directory SANITIZE=1 unit
 
 HELP_LINES += "bench|run every benchmark under bench/ and print one table"
 .PHONY: bench
 bench: $(BENCHES) bench/run.sh
 	@bench/run.sh $(BENCHES)
+
+HELP_LINES += "install|install libraries, headers, pkg-config files and tools (PREFIX=/usr/local DESTDIR=)"
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: install
+install: $(INSTALL_TARGETS)
 
 HELP_LINES += "clean|remove build/ (the cache outside the checkout stays)"
 .PHONY: clean

@@ -208,7 +208,7 @@ cmd_libs() {
 		d=$(build_cached "${lib%%:*}" "${lib#*:}")
 		for flavour in host musl; do
 			mkdir -p "$out.tmp/$flavour"
-			cp -R "$d/$flavour/." "$out.tmp/$flavour/"
+			cp -pR "$d/$flavour/." "$out.tmp/$flavour/"
 		done
 	done
 	rm -rf "$out" && mv "$out.tmp" "$out"

@@ -13,7 +13,7 @@ set -uo pipefail
 export CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0
 failed=0
-logdir=build/test-logs
+logdir=${TEST_LOGS:-build/test-logs}
 mkdir -p "$logdir"
 
 run_suite() { # run_suite SUITE LOG -> exit status of the suite
