@@ -130,7 +130,7 @@ HELP_LINES += "test|build and run every test suite; ends with 'N passed, N faile
 HELP_LINES += "unit|build and run only the host unit suites (build/tests/*)"
 HELP_LINES += "asan|run the unit suites under ASan+UBSan (build/asan/)"
 .PHONY: test unit asan
-test: $(TEST_SUITES) $(TEST_DEPS) tests/run.sh
+test: all $(TEST_SUITES) $(TEST_DEPS) tests/run.sh
 	@tests/run.sh $(TEST_SUITES)
 UNIT_SUITES = $(filter $(B)/tests/%,$(TEST_SUITES))
 unit: $(UNIT_SUITES) tests/run.sh
