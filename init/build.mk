@@ -1,0 +1,27 @@
+# init/: carve's PID 1 (issue 3).  Interface: INIT_BIN, a stripped
+# static-pie musl binary the EIF's bootstrap ramdisk carries as /init.
+#
+# The parsers (config.c) and the pure policy code (status.c) are also built
+# for the host: the unit tests and fuzzers run exactly the code PID 1 runs.
+
+INIT_SRCS := init/main.c init/config.c init/status.c init/log.c init/sys.c \
+	init/vsock.c init/entropy.c init/mounts.c init/net.c init/supervise.c \
+	init/shutdown.c
+INIT_PURE_SRCS := init/config.c init/status.c
+INIT_BIN := $(B)/enclave/init
+INIT_ELF := $(B)/obj/musl/init/init.elf
+
+# -Os: the size goal is 64 KiB stripped (bench/init-size.sh prints it).
+CFLAGS_init := -Os -DCARVE_VERSION='"$(CARVE_VERSION)"'
+
+# nsm/build.mk is included after this file, so the archive is named by its
+# agreed path (HACKING.md) rather than by LIBNSM_MUSL; libcbor follows it.
+$(INIT_ELF): $(call musl_objs,$(INIT_SRCS)) $(B)/lib/musl/libnsm.a $(DEPS_MUSL)/lib/libcbor.a
+	@mkdir -p $(@D)
+	$(musl_link)
+# The unstripped ELF stays beside the objects for gdb and size analysis.
+$(INIT_BIN): $(INIT_ELF)
+	@mkdir -p $(@D)
+	objcopy --strip-all $< $@.tmp && mv $@.tmp $@
+ALL_TARGETS += $(INIT_BIN)
+HELP_LINES += "build/enclave/init|carve's PID 1 (static-pie musl, stripped)"

@@ -1,0 +1,21 @@
+/*
+ * entropy.h — seed the kernel RNG from the NSM before the app runs.
+ *
+ * On 4.14-era enclave kernels /dev/random could block for minutes at boot
+ * (init.md §6.1).  When /dev/nsm exists, init asks the NSM (libnsm's
+ * GetRandom) for 256 bytes and adds them to the input pool with
+ * RNDADDENTROPY, credited at 8 bits per byte, so getrandom() and
+ * /dev/random are ready when the app starts.
+ */
+#ifndef CARVE_INIT_ENTROPY_H
+#define CARVE_INIT_ENTROPY_H
+
+/*
+ * Seeds from the NSM when /dev/nsm exists and prints one line saying how
+ * many bytes were credited and which hwrng the kernel uses
+ * (/sys/class/misc/hw_random/rng_current).  Returns 0 (including "no NSM
+ * here") or a negative errno after printing what failed.
+ */
+int entropy_seed(void);
+
+#endif

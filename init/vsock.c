@@ -1,0 +1,178 @@
+/* vsock.c — see vsock.h. */
+#include "vsock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kabi.h"
+#include "status.h"
+#include "sys.h"
+
+#define HB_CONNECT_MS 2000
+#define HB_READ_MS 5000
+
+int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms)
+{
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	struct kabi_sockaddr_vm sa = {
+		.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = cid,
+	};
+	int r = 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != EINPROGRESS) {
+			r = -errno;
+			goto fail;
+		}
+		r = sys_poll1(fd, POLLOUT, timeout_ms);
+		if (r == 0) {
+			r = -ETIMEDOUT;
+			goto fail;
+		}
+		if (r < 0)
+			goto fail;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+			soerr = errno;
+		if (soerr) {
+			r = -soerr;
+			goto fail;
+		}
+	}
+	/* Back to blocking: the callers bound their reads with poll. */
+	if (fcntl(fd, F_SETFL, 0) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return r;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Milliseconds left of the budget, capped at cap; 0 when spent. */
+static int left_ms(const struct heartbeat *hb, uint32_t budget_ms, int cap)
+{
+	uint64_t used = now_ms() - hb->start_ms;
+	if (used >= budget_ms)
+		return 0;
+	uint64_t left = budget_ms - used;
+	return left < (uint64_t)cap ? (int)left : cap;
+}
+
+/* One try's first half: connect and write the byte. */
+static void hb_try_send(struct heartbeat *hb, int connect_ms)
+{
+	static const uint8_t beat = VSOCK_HEARTBEAT_BYTE;
+	hb->attempts++;
+	hb->fd = vsock_connect(KABI_VMADDR_CID_PARENT, VSOCK_HEARTBEAT_PORT, connect_ms);
+	if (hb->fd < 0) {
+		hb->err = hb->fd;
+		hb->fd = -1;
+		return;
+	}
+	int r = write_all(hb->fd, &beat, 1);
+	if (r < 0) {
+		hb->err = r;
+		close(hb->fd);
+		hb->fd = -1;
+	}
+}
+
+/* One try's second half: 0 when the echo came back. */
+static int hb_try_read(struct heartbeat *hb, int read_ms)
+{
+	uint8_t got;
+	int r = sys_poll1(hb->fd, POLLIN, read_ms);
+	if (r == 0) {
+		r = -ETIMEDOUT;
+	} else if (r > 0) {
+		ssize_t n = read(hb->fd, &got, 1);
+		if (n == 1 && got == VSOCK_HEARTBEAT_BYTE)
+			r = 0;
+		else if (n == 1)
+			r = -EBADMSG, hb->reply = got;
+		else
+			r = n == 0 ? -ECONNRESET : -errno;
+	}
+	close(hb->fd);
+	hb->fd = -1;
+	hb->err = r;
+	return r;
+}
+
+void hb_send(struct heartbeat *hb)
+{
+	*hb = (struct heartbeat){.fd = -1, .reply = -1, .start_ms = now_ms()};
+	hb_try_send(hb, HB_CONNECT_MS);
+}
+
+int hb_complete(struct heartbeat *hb, uint32_t budget_ms)
+{
+	for (;;) {
+		if (hb->fd >= 0) {
+			int read_ms = left_ms(hb, budget_ms, HB_READ_MS);
+			if (hb_try_read(hb, read_ms ? read_ms : 1) == 0)
+				return 0;
+		}
+		/* Pause, then try again if the budget still allows a try. */
+		int pause = left_ms(hb, budget_ms, (int)backoff_ms(hb->attempts));
+		if (pause > 0)
+			(void)sys_poll1(-1, 0, pause); /* a sleep without signals */
+		int connect_ms = left_ms(hb, budget_ms, HB_CONNECT_MS);
+		if (connect_ms == 0)
+			return hb->err;
+		hb_try_send(hb, connect_ms);
+	}
+}
+
+int vsock_report_status(int status, int timeout_ms)
+{
+	char line[5];
+	size_t n = 0;
+	status &= 255;
+	if (status >= 100)
+		line[n++] = (char)('0' + status / 100);
+	if (status >= 10)
+		line[n++] = (char)('0' + status / 10 % 10);
+	line[n++] = (char)('0' + status % 10);
+	line[n++] = '\n';
+	uint64_t start = now_ms();
+	int fd = vsock_connect(KABI_VMADDR_CID_PARENT, VSOCK_STATUS_PORT, timeout_ms);
+	if (fd < 0)
+		return fd;
+	int r = write_all(fd, line, n);
+	/* The VM ends right after this: wait (within the budget) for the
+	 * parent to close its side, so the line is known to have crossed
+	 * before the virtio queues are torn down. */
+	if (r == 0 && shutdown(fd, SHUT_WR) == 0) {
+		uint64_t used = now_ms() - start;
+		int left = used >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)used;
+		char sink;
+		if (left > 0 && sys_poll1(fd, POLLIN, left) > 0)
+			(void)read(fd, &sink, 1);
+	}
+	close(fd);
+	return r;
+}
