@@ -12,10 +12,13 @@ INIT_BIN := $(B)/enclave/init
 INIT_ELF := $(B)/obj/musl/init/init.elf
 
 # -Os: the size goal is 64 KiB stripped (bench/init-size.sh prints it).
-CFLAGS_init := -Os -DCARVE_VERSION='"$(CARVE_VERSION)"'
+CFLAGS_init := -Os -fno-asynchronous-unwind-tables -fno-unwind-tables -DCARVE_VERSION='"$(CARVE_VERSION)"'
 
 # nsm/build.mk is included after this file, so the archive is named by its
 # agreed path (HACKING.md) rather than by LIBNSM_MUSL; libcbor follows it.
+# Pack the segments: -z separate-code would page-align text apart from the
+# headers and read-only data, ~8 KiB of padding in a 60 KiB file.
+$(INIT_ELF): LDLIBS := -Wl,-z,noseparate-code
 $(INIT_ELF): $(call musl_objs,$(INIT_SRCS)) $(B)/lib/musl/libnsm.a $(DEPS_MUSL)/lib/libcbor.a
 	@mkdir -p $(@D)
 	$(musl_link)

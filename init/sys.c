@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +24,7 @@ int sys_read_file(const char *path, char **buf, size_t *len)
 	struct stat st;
 	int r = 0;
 	char *b = NULL;
+	size_t cap = 0, n = 0;
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		goto out;
@@ -36,9 +37,12 @@ int sys_read_file(const char *path, char **buf, size_t *len)
 		r = -EFBIG;
 		goto out;
 	}
-	size_t cap = (size_t)st.st_size, n = 0;
-	b = malloc(cap + 1);
-	if (!b) {
+	cap = (size_t)st.st_size;
+	/* mmap, not malloc: with no free() anywhere, musl links its small
+	 * bump allocator instead of mallocng (a few KiB of init's 64). */
+	b = mmap(NULL, cap + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b == MAP_FAILED) {
+		b = NULL;
 		r = -ENOMEM;
 		goto out;
 	}
@@ -59,7 +63,8 @@ int sys_read_file(const char *path, char **buf, size_t *len)
 	*len = n;
 	b = NULL;
 out:
-	free(b);
+	if (b)
+		munmap(b, cap + 1);
 	close(fd);
 	return r;
 }

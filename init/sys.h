@@ -12,9 +12,9 @@
 uint64_t now_ms(void);
 
 /*
- * Reads the whole regular file at path into a new malloc'd buffer with one
- * spare byte past the end (set to NUL), as config.h's parsers require.
- * *buf is the caller's to free.  Files over 64 MiB give -EFBIG: config
+ * Reads the whole regular file at path into a new buffer with one spare
+ * byte past the end (set to NUL), as config.h's parsers require.  The
+ * buffer is mmap'd; release it with munmap(*buf, *len + 1).  Files over 64 MiB give -EFBIG: config
  * never needs that much, and the ramfs holding it is the app's memory.
  */
 int sys_read_file(const char *path, char **buf, size_t *len);
