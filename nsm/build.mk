@@ -4,7 +4,8 @@
 # Interfaces: LIBNSM_MUSL / LIBNSM_HOST archives (link libcbor and BearSSL
 # after them: LIBNSM_MUSL_LIBS / LIBNSM_HOST_LIBS), header nsm/nsm.h.
 
-NSM_LIB_SRCS := nsm/cborio.c nsm/nsm_proto.c nsm/nsm_transport.c nsm/nsm.c
+NSM_LIB_SRCS := nsm/cborio.c nsm/nsm_proto.c nsm/nsm_transport.c nsm/nsm.c \
+	nsm/cose.c nsm/x509.c nsm/nsm_attest.c
 LIBNSM_MUSL := $(B)/lib/musl/libnsm.a
 LIBNSM_HOST := $(B)/lib/libnsm.a
 LIBNSM_MUSL_LIBS := $(DEPS_MUSL)/lib/libcbor.a

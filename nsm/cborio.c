@@ -61,9 +61,14 @@ static void raw(struct cborw *w, const void *data, size_t len)
 	w->len += len;
 }
 
-void cborw_bytes(struct cborw *w, const void *data, size_t len)
+void cborw_bytes_head(struct cborw *w, size_t len)
 {
 	ENC(w, cbor_encode_bytestring_start, len);
+}
+
+void cborw_bytes(struct cborw *w, const void *data, size_t len)
+{
+	cborw_bytes_head(w, len);
 	raw(w, data, len);
 }
 
@@ -163,6 +168,16 @@ int cborp_next(struct cborp *r, struct cborp_item *it)
 	it->kind = CBORP_UNDEFINED;
 	if (r->p >= r->end)
 		return -EBADMSG;
+	/* libcbor 0.10's streaming decoder rejects the one-byte tags 7..20
+	 * (0xc7..0xd4, "unassigned" in its table) although RFC 8949 allows
+	 * every tag number there; COSE_Sign1's tag 18 is 0xd2.  Decode those
+	 * headers here. */
+	if (r->p[0] >= 0xc7 && r->p[0] <= 0xd4) {
+		it->kind = CBORP_TAG;
+		it->u = r->p[0] & 0x1f;
+		r->p++;
+		return 0;
+	}
 	struct cbor_decoder_result res = cbor_stream_decode(r->p, cborp_left(r), &callbacks, &st);
 	if (res.status != CBOR_DECODER_FINISHED || st.bad || res.read == 0)
 		return -EBADMSG;

@@ -33,6 +33,9 @@ void cborw_init(struct cborw *w, uint8_t *buf, size_t cap);
 void cborw_uint(struct cborw *w, uint64_t v);
 /* Encodes -1 - n (CBOR major type 1 with argument n). */
 void cborw_negint(struct cborw *w, uint64_t n);
+/* Only the header of a byte string of len bytes (the caller writes or
+ * hashes the contents itself). */
+void cborw_bytes_head(struct cborw *w, size_t len);
 /* data MAY be NULL when len is 0. */
 void cborw_bytes(struct cborw *w, const void *data, size_t len);
 void cborw_text(struct cborw *w, const char *s);
