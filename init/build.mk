@@ -28,3 +28,15 @@ $(INIT_BIN): $(INIT_ELF)
 	objcopy --strip-all $< $@.tmp && mv $@.tmp $@
 ALL_TARGETS += $(INIT_BIN)
 HELP_LINES += "build/enclave/init|carve's PID 1 (static-pie musl, stripped)"
+
+# Unit tests: parsers with hostile inputs, status mapping, backoff.
+$(B)/tests/test_init: $(call host_objs,tests/unit/test_init.c $(INIT_PURE_SRCS)) $(COMMON_HOST)
+	@mkdir -p $(@D)
+	$(host_link)
+$(B)/tests/test_init: LDLIBS = $(UNIT_LIBS)
+TEST_SUITES += $(B)/tests/test_init
+
+# Fuzzers: /init.conf, and /cmd + /env (first input byte picks which).
+FUZZ_TARGETS += init_conf init_cmdenv
+FUZZ_SRCS_init_conf := tests/fuzz/init_conf.c init/config.c
+FUZZ_SRCS_init_cmdenv := tests/fuzz/init_cmdenv.c init/config.c
