@@ -18,3 +18,28 @@ $(LIBNSM_HOST): $(call host_objs,$(NSM_LIB_SRCS))
 	@mkdir -p $(@D)
 	$(archive)
 ALL_TARGETS += $(LIBNSM_MUSL) $(LIBNSM_HOST)
+
+# The software NSM (host only, for tests and host runs).
+NSM_SOFT_SRCS := nsm/nsm_soft.c
+LIBNSM_SOFT := $(B)/lib/libnsm-soft.a
+$(LIBNSM_SOFT): $(call host_objs,$(NSM_SOFT_SRCS))
+	@mkdir -p $(@D)
+	$(archive)
+NSM_SOFT_BIN := $(B)/bin/nsm-soft
+$(NSM_SOFT_BIN): $(call host_objs,nsm/nsm_soft_main.c) $(LIBNSM_SOFT) $(LIBNSM_HOST) $(COMMON_HOST)
+	@mkdir -p $(@D)
+	$(host_link)
+$(NSM_SOFT_BIN): LDLIBS := $(LIBNSM_HOST_LIBS)
+
+# The tool: static musl for enclaves, and the host build.
+NSM_BIN_MUSL := $(B)/enclave/nsm
+NSM_BIN_HOST := $(B)/bin/nsm
+$(NSM_BIN_MUSL): $(call musl_objs,nsm/nsm_main.c) $(LIBNSM_MUSL) $(COMMON_MUSL)
+	@mkdir -p $(@D)
+	$(musl_link)
+$(NSM_BIN_MUSL): LDLIBS := $(LIBNSM_MUSL_LIBS)
+$(NSM_BIN_HOST): $(call host_objs,nsm/nsm_main.c) $(LIBNSM_HOST) $(COMMON_HOST)
+	@mkdir -p $(@D)
+	$(host_link)
+$(NSM_BIN_HOST): LDLIBS := $(LIBNSM_HOST_LIBS)
+ALL_TARGETS += $(NSM_BIN_MUSL) $(NSM_BIN_HOST) $(NSM_SOFT_BIN)

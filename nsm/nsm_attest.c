@@ -28,7 +28,7 @@ static const struct {
 	[ATTDOC_BAD_FIELD] = { "bad_field", "payload field missing, mistyped or out of range" },
 	[ATTDOC_UNSIGNED] = { "unsigned", "document is unsigned (virtual NSM)" },
 	[ATTDOC_BAD_CERTIFICATE] = { "bad_certificate", "certificate does not parse or is not P-384/SHA-384" },
-	[ATTDOC_UNTRUSTED_ROOT] = { "untrusted_root", "cabundle[0] is not the trusted root" },
+	[ATTDOC_UNTRUSTED_ROOT] = { "untrusted_root", "not the trusted root" },
 	[ATTDOC_ISSUER_MISMATCH] = { "issuer_mismatch", "certificate issuer does not match its parent" },
 	[ATTDOC_CERT_SIGNATURE] = { "cert_signature", "certificate signature does not verify" },
 	[ATTDOC_NOT_CA] = { "not_ca", "issuer is not a CA allowed to sign certificates" },
