@@ -37,9 +37,10 @@
  * INVALID_RESPONSE, which is what the reply is.)
  *
  * Device selection (a carve extension for testing; AWS always opens
- * /dev/nsm): when the environment variable NSM_DEVICE names a Unix socket,
- * nsm_lib_init connects to it (SOCK_SEQPACKET, one request per message, one
- * reply per message) instead; see nsm/nsm_transport.h.
+ * /dev/nsm): when the environment variable NSM_DEVICE is set, nsm_lib_init
+ * opens that path instead; a Unix socket there (the software NSM,
+ * build/bin/nsm-soft) is spoken to with SOCK_SEQPACKET messages, see
+ * nsm/nsm_transport.h.
  */
 #ifndef NSM_LIB_H
 #define NSM_LIB_H

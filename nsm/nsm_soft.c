@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cborio.h"
 #include "cose.h"
@@ -251,20 +252,46 @@ size_t nsm_soft_handle(struct nsm_soft *s, const uint8_t *req_buf, size_t req_le
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* Receives one request and the reply channel passed with it (or -1). */
+static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, int *reply_fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctrl;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.buf,
+			      .msg_controllen = sizeof(ctrl.buf) };
+
+	*reply_fd = -1;
+	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(reply_fd, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
 int nsm_soft_serve(struct nsm_soft *s, int fd)
 {
 	uint8_t req[NSM_REQUEST_MAX_SIZE + 1], resp[NSM_RESPONSE_MAX_SIZE];
+	int reply_fd;
 
 	for (;;) {
-		ssize_t n = recv(fd, req, sizeof(req), 0);
-		if (n < 0 && errno == EINTR)
+		ssize_t n = recv_request(fd, req, sizeof(req), &reply_fd);
+		if (n == -EINTR)
 			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
+		if (n <= 0)
+			return (int)n;
 		size_t len = nsm_soft_handle(s, req, (size_t)n, resp, sizeof(resp));
-		if (send(fd, resp, len, MSG_NOSIGNAL) < 0)
-			return -errno;
+		ssize_t w = send(reply_fd >= 0 ? reply_fd : fd, resp, len, MSG_NOSIGNAL);
+		int e = w < 0 ? -errno : 0;
+		if (reply_fd >= 0)
+			close(reply_fd);
+		/* A client that went away only loses its own reply. */
+		if (e < 0 && reply_fd < 0)
+			return e;
 	}
 }

@@ -42,26 +42,46 @@ int nsm_transport_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Each call gets a private reply channel: a fresh socketpair whose one end
+ * travels with the request (SCM_RIGHTS).  Threads sharing one fd therefore
+ * never read each other's replies, as with the kernel's serialized ioctl.
+ */
 static int call_socket(int fd, const uint8_t *req, size_t req_len, uint8_t *resp, size_t *resp_len)
 {
+	int sv[2];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctrl;
+	struct iovec iov = { .iov_base = (void *)req, .iov_len = req_len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl.buf, .msg_controllen = sizeof(ctrl.buf),
+	};
 	ssize_t n;
 
-	do
-		n = send(fd, req, req_len, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	if ((size_t)n != req_len)
-		return -EIO;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
 	do
-		n = recv(fd, resp, NSM_RESPONSE_MAX_SIZE, 0);
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -ECONNRESET;
-	*resp_len = (size_t)n;
-	return 0;
+	int e = n < 0 ? -errno : (size_t)n != req_len ? -EIO : 0;
+	close(sv[1]);
+	if (e == 0) {
+		do
+			n = recv(sv[0], resp, NSM_RESPONSE_MAX_SIZE, 0);
+		while (n < 0 && errno == EINTR);
+		e = n < 0 ? -errno : n == 0 ? -ECONNRESET : 0;
+	}
+	close(sv[0]);
+	if (e == 0)
+		*resp_len = (size_t)n;
+	return e;
 }
 
 int nsm_transport_call(int fd, const uint8_t *req, size_t req_len, uint8_t *resp, size_t *resp_len)

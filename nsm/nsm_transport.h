@@ -4,8 +4,9 @@
  *   - the NSM character device (/dev/nsm): ioctl NSM_IOCTL_RAW, exactly as
  *     Linux's drivers/misc/nsm.c expects;
  *   - a Unix SOCK_SEQPACKET socket (the software NSM, for tests and for
- *     running enclave code on a host): one message is one request, the next
- *     message received is its reply.  Select it with NSM_DEVICE=<socket path>.
+ *     running enclave code on a host): one message is one request; it
+ *     carries (SCM_RIGHTS) one end of a fresh socketpair on which the single
+ *     reply message comes back.  Select it with NSM_DEVICE=<socket path>.
  */
 #ifndef CARVE_NSM_TRANSPORT_H
 #define CARVE_NSM_TRANSPORT_H
