@@ -40,3 +40,10 @@ TEST_SUITES += $(B)/tests/test_init
 FUZZ_TARGETS += init_conf init_cmdenv
 FUZZ_SRCS_init_conf := tests/fuzz/init_conf.c init/config.c
 FUZZ_SRCS_init_cmdenv := tests/fuzz/init_cmdenv.c init/config.c
+
+# The in-VM test app of tests/e2e/init-matrix.sh (static musl).
+INIT_PROBE := $(B)/tests/e2e/probe
+$(INIT_PROBE): $(call musl_objs,tests/e2e/apps/probe.c)
+	@mkdir -p $(@D)
+	$(musl_link)
+ALL_TARGETS += $(INIT_PROBE)
