@@ -1,0 +1,884 @@
+/* eiftool — build, describe, measure, sign and extract Enclave Image Files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "eif.h"
+#include "eifsign.h"
+#include "errors.h"
+#include "hex.h"
+#include "jsonr.h"
+#include "jsonw.h"
+#include "pem.h"
+
+#ifndef CARVE_VERSION
+#define CARVE_VERSION "0.0.0"
+#endif
+
+enum {
+	EXIT_FAIL = 1,   /* anything else (out of memory, threads) */
+	EXIT_USAGE = 2,
+	EXIT_INPUT = 3,  /* an input is missing, unreadable or malformed (not an EIF rule) */
+	EXIT_OUTPUT = 4, /* an output could not be written */
+	EXIT_SIGN = 5,   /* key/certificate unusable or do not match */
+};
+
+static const char usage_main[] =
+	"Usage: eiftool COMMAND [OPTIONS]\n"
+	"\n"
+	"Build, inspect and sign AWS Nitro Enclaves Image Files (EIF version 4).\n"
+	"\n"
+	"Commands:\n"
+	"  build     pack a kernel, its command line and ramdisks into an EIF\n"
+	"  describe  print what `nitro-cli describe-eif` prints, after validating the file\n"
+	"  pcr       the PCR value of a file's bytes or of a signing certificate\n"
+	"  sign      add or replace the signature section (COSE_Sign1, ES384)\n"
+	"  extract   write the kernel, command line and concatenated initrd of an EIF\n"
+	"\n"
+	"`eiftool COMMAND --help` describes each command.\n"
+	"\n"
+	"Measurements (all SHA-384, E(x) = SHA384(48 zero bytes || SHA384(x))):\n"
+	"  PCR0 = E(kernel || cmdline || every ramdisk)   PCR1 = E(kernel || cmdline || ramdisk 0)\n"
+	"  PCR2 = E(ramdisks 1..n)                        PCR8 = E(DER of the signing certificate)\n"
+	"\n"
+	"Exit status:\n"
+	"   0  success\n"
+	"   1  internal failure (out of memory, threads)\n"
+	"   2  usage error\n"
+	"   3  an input file is missing, unreadable or malformed\n"
+	"   4  an output file could not be written (nothing is left half-written)\n"
+	"   5  signing key or certificate unusable, or they do not match\n"
+	"  10  EIF shorter than its 548-byte header\n"
+	"  11  bad magic (not \".eif\")\n"
+	"  12  unsupported EIF version (not 2..4)\n"
+	"  13  reserved header flags set\n"
+	"  14  bad section count (0, more than 32, or stray table entries)\n"
+	"  15  a section lies (partly) beyond the end of the file\n"
+	"  16  section table disagrees with sequential layout (gap, overlap, trailing bytes)\n"
+	"  17  a section header has non-zero flags\n"
+	"  18  section size differs between the table and the section header\n"
+	"  19  invalid section type (0 or above 5)\n"
+	"  20  duplicate kernel, cmdline, metadata or signature section\n"
+	"  21  missing kernel, cmdline or ramdisk section, or a ramdisk before the kernel\n"
+	"  22  signature, metadata or cmdline section above its size limit\n"
+	"  23  CRC mismatch\n"
+	"  24  signature section cannot be decoded\n"
+	"  25  metadata section is not a JSON object\n"
+	"Errors are one line on stderr: \"eiftool: cannot <what> FILE: <reason>\".\n";
+
+static const char usage_build[] =
+	"Usage: eiftool build --kernel FILE --cmdline STRING|@FILE --ramdisk FILE [--ramdisk FILE]...\n"
+	"                     [--name NAME] [--version VERSION] [--metadata FILE.json]\n"
+	"                     [--kernel-config FILE] [--arch x86_64|aarch64] -o OUT.eif\n"
+	"\n"
+	"Write an EIF (version 4; sections kernel, cmdline, metadata, ramdisks, in\n"
+	"that order) to OUT.eif atomically, print the Measurements JSON\n"
+	"`nitro-cli build-enclave` prints and save it as OUT.pcrs.json (OUT without\n"
+	"its .eif suffix).  Every input is read once; PCR1 and the CRC come from the\n"
+	"same pass, PCR2 is hashed on a second thread.\n"
+	"\n"
+	"  --kernel FILE         bzImage (x86_64) or Image (aarch64)\n"
+	"  --cmdline STRING      kernel command line, stored without a NUL;\n"
+	"  --cmdline @FILE       ... or read from FILE with surrounding whitespace\n"
+	"                        trimmed (as nitro-cli trims its cmdline blob)\n"
+	"  --ramdisk FILE        a cpio archive; repeat in order (ramdisk 0 is the\n"
+	"                        bootstrap ramdisk measured by PCR1; up to 28)\n"
+	"  --name NAME           ImageName in the metadata (default: the kernel's file name)\n"
+	"  --version VERSION     ImageVersion in the metadata (default 1.0)\n"
+	"  --metadata FILE.json  CustomMetadata: a JSON object of at most 4096 bytes\n"
+	"  --kernel-config FILE  kernel .config whose third line gives OperatingSystem\n"
+	"                        and KernelVersion (default: KERNEL.config if present)\n"
+	"  --arch ARCH           x86_64 (default) or aarch64 (sets header flag 1)\n"
+	"  -o, --output OUT.eif  output path\n"
+	"\n"
+	"The metadata is deterministic: BuildTime is $SOURCE_DATE_EPOCH (default 0)\n"
+	"in RFC 3339, BuildTool \"carve-eiftool\", no host, user or path.\n";
+
+static const char usage_describe[] =
+	"Usage: eiftool describe [--compact] FILE\n"
+	"\n"
+	"Validate FILE completely (header, section table against sequential layout,\n"
+	"every section header, CRC, signature encoding) and print the JSON\n"
+	"`nitro-cli describe-eif` prints: EifVersion, Measurements, IsSigned,\n"
+	"SigningCertificate (signed files), CheckCRC, SignatureCheck (signed files:\n"
+	"the COSE signature verifies with the certificate's key and its payload is\n"
+	"PCR0), ImageName, ImageVersion, Metadata.  Any broken rule is one line on\n"
+	"stderr and the exit status of that rule (see `eiftool --help`).  Safe on\n"
+	"hostile files: bounded reads, no allocation by a size from the file.\n"
+	"\n"
+	"  --compact   one line of JSON instead of nitro-cli's pretty layout\n";
+
+static const char usage_pcr[] =
+	"Usage: eiftool pcr (--file FILE | --cert PEM) [--compact]\n"
+	"\n"
+	"Print the PCR value E(x) = SHA384(48 zero bytes || SHA384(x)) as\n"
+	"`nitro-cli pcr` does: of FILE's bytes as {\"PCR\": ...}, or of the DER form\n"
+	"of the first certificate in PEM as {\"PCR8\": ...}.\n";
+
+static const char usage_sign[] =
+	"Usage: eiftool sign IN.eif --cert CERT.pem --key KEY.pem -o OUT.eif\n"
+	"\n"
+	"Validate IN.eif, then write OUT.eif with a signature section (added at the\n"
+	"end, or replacing the existing one) and a new CRC.  The section is what\n"
+	"nitro-cli writes: a CBOR array of one map {\"signing_certificate\": PEM\n"
+	"bytes, \"signature\": untagged COSE_Sign1 bytes}, byte strings encoded as\n"
+	"arrays of integers; the COSE payload is the CBOR map {\"register_index\": 0,\n"
+	"\"register_value\": PCR0}; the algorithm is ES384 (P-384 key, SHA-384).\n"
+	"PCR0/1/2 do not change; `describe` then reports PCR8 and SignatureCheck.\n"
+	"IN.eif and OUT.eif may be the same path.\n"
+	"\n"
+	"  --cert PEM   X.509 certificate whose public key is P-384\n"
+	"  --key PEM    its private key (\"EC PRIVATE KEY\" or PKCS#8 \"PRIVATE KEY\")\n";
+
+static const char usage_extract[] =
+	"Usage: eiftool extract FILE [--kernel OUT] [--cmdline OUT] [--initrd OUT]\n"
+	"\n"
+	"Validate FILE (as describe does, CRC included), then write its kernel, its\n"
+	"command line (no trailing newline) and all ramdisks concatenated in order\n"
+	"(the initramfs the kernel unpacks) to the given paths, each atomically, for\n"
+	"virtual machine monitors without the nitro-enclave machine.  At least one\n"
+	"output is required.\n";
+
+/* ------------------------------------------------------------ helpers */
+
+struct progress {
+	int last;
+	const char *what;
+};
+
+static void show_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct progress *p = arg;
+	if (!p)
+		return;
+	int pct = (int)(done * 100 / (total ? total : 1));
+	if (pct == p->last)
+		return;
+	p->last = pct;
+	fprintf(stderr, "\r%s: %s %3d%%%s", err_prog(), p->what, pct, done == total ? "\n" : "");
+}
+
+/* Progress only for people watching: a TTY and more than 64 MiB (NULL: none). */
+static void *progress_for(uint64_t total, struct progress *p, const char *what)
+{
+	*p = (struct progress){-1, what};
+	return isatty(2) && total > (64u << 20) ? p : NULL;
+}
+
+/* Reads a whole small file (at most cap bytes, else -EFBIG); NUL-terminated. */
+static int read_small(const char *path, size_t cap, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char *buf = malloc(cap + 1);
+	size_t n = 0;
+	int r = buf ? 0 : -ENOMEM;
+	while (r == 0) {
+		ssize_t k = read(fd, buf + n, cap + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			r = -errno;
+		else if (k == 0)
+			break;
+		else if ((n += (size_t)k) > cap)
+			r = -EFBIG;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static void print_measurements(struct jsonw *w, const struct eif_digests *dg,
+			       const uint8_t *pcr8)
+{
+	jsonw_object_open(w, "Measurements");
+	jsonw_string(w, "HashAlgorithm", "Sha384 { ... }");
+	jsonw_hex(w, "PCR0", dg->pcr0, SHA384_LEN);
+	jsonw_hex(w, "PCR1", dg->pcr1, SHA384_LEN);
+	jsonw_hex(w, "PCR2", dg->pcr2, SHA384_LEN);
+	if (pcr8)
+		jsonw_hex(w, "PCR8", pcr8, SHA384_LEN);
+	jsonw_object_close(w);
+}
+
+static int write_measurements_file(const char *path, const struct eif_digests *dg,
+				   const uint8_t *pcr8)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	struct jsonw w;
+	jsonw_init(&w, f, true);
+	jsonw_object_open(&w, NULL);
+	print_measurements(&w, dg, pcr8);
+	jsonw_object_close(&w);
+	jsonw_finish(&w);
+	fclose(f);
+	int r = atomic_write_file(path, buf, len, 0644);
+	free(buf);
+	return r;
+}
+
+/* "OUT.eif" -> "OUT.pcrs.json" (any other name gets ".pcrs.json" appended). */
+static void pcrs_path(char *out, size_t cap, const char *eif)
+{
+	size_t n = strlen(eif);
+	if (n > 4 && !strcmp(eif + n - 4, ".eif"))
+		n -= 4;
+	snprintf(out, cap, "%.*s.pcrs.json", (int)n, eif);
+}
+
+/* An EIF problem: its message and its exit code. */
+static int eif_fail(const char *path, const struct eif_diag *d, int r, const char *what)
+{
+	if (r == -EBADMSG) {
+		err_msg("invalid EIF %s: %s", path, d->msg);
+		return (int)d->problem;
+	}
+	err_print(r, "%s %s", what, path);
+	return r == -ENOMEM ? EXIT_FAIL : EXIT_INPUT;
+}
+
+/* Opens and fully validates an EIF (structure, signature encoding, CRC). */
+static int open_checked(const char *path, struct eif_info *info, struct eif_digests *dg,
+			int *fd_out)
+{
+	struct eif_diag d;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_print(-errno, "open %s", path);
+		return EXIT_INPUT;
+	}
+	int r = eif_read_info(fd, info, &d);
+	if (r == 0) {
+		struct progress p;
+		r = eif_measure(fd, info, dg, &d, show_progress,
+				progress_for(info->file_size, &p, "checking"));
+	}
+	if (r < 0) {
+		close(fd);
+		return eif_fail(path, &d, r, "read");
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* ------------------------------------------------------------ build */
+
+/* nitro-cli's rule: words 1 and 3 of line 3, split on ' ', '/' and '-'. */
+static void kernel_info(const char *config, char *os, size_t oscap, char *ver, size_t vercap)
+{
+	char *text;
+	size_t len;
+	snprintf(os, oscap, "Unknown");
+	snprintf(ver, vercap, "Unknown");
+	if (!config || read_small(config, 1 << 20, &text, &len) < 0)
+		return;
+	char *line = text;
+	for (int i = 0; i < 2 && line; i++)
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	if (line) {
+		line[strcspn(line, "\n")] = '\0';
+		char *word = line, *words[4] = {0};
+		for (int i = 0; i < 4 && word; i++) {
+			words[i] = word;
+			size_t k = strcspn(word, " /-");
+			word = word[k] ? word + k + 1 : NULL;
+			words[i][k] = '\0';
+		}
+		if (words[1])
+			snprintf(os, oscap, "%s", words[1]);
+		if (words[3])
+			snprintf(ver, vercap, "%s", words[3]);
+	}
+	free(text);
+}
+
+static int build_metadata(char **out, size_t *len, const char *name, const char *version,
+			  const char *config, const char *custom, size_t custom_len)
+{
+	char os[128], kver[128], when[64];
+	kernel_info(config, os, sizeof(os), kver, sizeof(kver));
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : 0;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	FILE *f = open_memstream(out, len);
+	if (!f)
+		return -errno;
+	struct jsonw w;
+	jsonw_init(&w, f, false);
+	jsonw_object_open(&w, NULL);
+	jsonw_string(&w, "ImageName", name);
+	jsonw_string(&w, "ImageVersion", version);
+	jsonw_object_open(&w, "BuildMetadata");
+	jsonw_string(&w, "BuildTime", when);
+	jsonw_string(&w, "BuildTool", "carve-eiftool");
+	jsonw_string(&w, "BuildToolVersion", CARVE_VERSION);
+	jsonw_string(&w, "OperatingSystem", os);
+	jsonw_string(&w, "KernelVersion", kver);
+	jsonw_object_close(&w);
+	jsonw_null(&w, "DockerInfo");
+	int r = custom ? jsonr_emit(&w, "CustomMetadata", custom, custom_len) : 0;
+	if (!custom)
+		jsonw_null(&w, "CustomMetadata");
+	jsonw_object_close(&w);
+	fclose(f);
+	return r;
+}
+
+static bool trim_char(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"kernel", required_argument, NULL, 'k'},  {"cmdline", required_argument, NULL, 'c'},
+		{"ramdisk", required_argument, NULL, 'r'}, {"name", required_argument, NULL, 'n'},
+		{"version", required_argument, NULL, 'v'}, {"metadata", required_argument, NULL, 'm'},
+		{"kernel-config", required_argument, NULL, 'K'},
+		{"arch", required_argument, NULL, 'a'},    {"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},          {0},
+	};
+	const char *kernel = NULL, *cmdline = NULL, *name = NULL, *version = "1.0", *meta = NULL,
+		   *config = NULL, *out = NULL;
+	const char **ramdisks = calloc((size_t)argc, sizeof(*ramdisks));
+	unsigned nr = 0;
+	bool aarch64 = false;
+	int c;
+	if (!ramdisks)
+		return EXIT_FAIL;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': kernel = optarg; break;
+		case 'c': cmdline = optarg; break;
+		case 'r': ramdisks[nr++] = optarg; break;
+		case 'n': name = optarg; break;
+		case 'v': version = optarg; break;
+		case 'm': meta = optarg; break;
+		case 'K': config = optarg; break;
+		case 'o': out = optarg; break;
+		case 'a':
+			if (strcmp(optarg, "x86_64") && strcmp(optarg, "aarch64")) {
+				err_msg("build: --arch %s: expected x86_64 or aarch64", optarg);
+				return EXIT_USAGE;
+			}
+			aarch64 = !strcmp(optarg, "aarch64");
+			break;
+		case 'h': fputs(usage_build, stdout); return 0;
+		default: fputs(usage_build, stderr); return EXIT_USAGE;
+		}
+	}
+	const char *missing = !kernel ? "--kernel" : !cmdline ? "--cmdline" : !nr ? "--ramdisk"
+			      : !out ? "-o" : NULL;
+	if (missing || optind != argc || nr > EIF_MAX_SECTIONS - 4) {
+		if (missing)
+			err_msg("build: missing %s", missing);
+		else if (optind != argc)
+			err_msg("build: unexpected argument '%s'", argv[optind]);
+		else
+			err_msg("build: %u ramdisks (at most %u)", nr, EIF_MAX_SECTIONS - 4);
+		fputs(usage_build, stderr);
+		return EXIT_USAGE;
+	}
+
+	int code = 0, r;
+	char *cmd = NULL, *custom = NULL, *md = NULL, autoconf[4096];
+	size_t cmd_len, custom_len = 0, md_len = 0;
+	if (cmdline[0] == '@') {
+		if ((r = read_small(cmdline + 1, EIF_CMDLINE_MAX, &cmd, &cmd_len)) < 0) {
+			err_print(r, "read cmdline %s", cmdline + 1);
+			code = EXIT_INPUT;
+			goto done;
+		}
+		char *s = cmd;
+		while (cmd_len && trim_char(*s))
+			s++, cmd_len--;
+		while (cmd_len && trim_char(s[cmd_len - 1]))
+			cmd_len--;
+		memmove(cmd, s, cmd_len);
+	} else {
+		cmd = strdup(cmdline);
+		cmd_len = strlen(cmdline);
+	}
+	if (meta) {
+		if ((r = read_small(meta, 4096, &custom, &custom_len)) < 0) {
+			err_print(r, "read metadata %s", meta);
+			code = EXIT_INPUT;
+			goto done;
+		}
+		size_t i = strspn(custom, " \t\r\n");
+		if (jsonr_check(custom, custom_len) < 0 || custom[i] != '{') {
+			err_msg("cannot read metadata %s: not a JSON object", meta);
+			code = EXIT_INPUT;
+			goto done;
+		}
+	}
+	if (!config && snprintf(autoconf, sizeof(autoconf), "%s.config", kernel) < (int)sizeof(autoconf) &&
+	    access(autoconf, R_OK) == 0)
+		config = autoconf;
+	if (config && access(config, R_OK) < 0) {
+		err_print(-errno, "read kernel config %s", config);
+		code = EXIT_INPUT;
+		goto done;
+	}
+	if (!name) {
+		const char *slash = strrchr(kernel, '/');
+		name = slash ? slash + 1 : kernel;
+	}
+	if ((r = build_metadata(&md, &md_len, name, version, config, custom, custom_len)) < 0) {
+		err_print(r, "build metadata");
+		code = EXIT_FAIL;
+		goto done;
+	}
+
+	struct eif_build b = {
+		.kernel_path = kernel,
+		.cmdline = (const uint8_t *)cmd,
+		.cmdline_len = cmd_len,
+		.metadata = (const uint8_t *)md,
+		.metadata_len = md_len,
+		.ramdisk_paths = ramdisks,
+		.ramdisks = nr,
+		.aarch64 = aarch64,
+	};
+	uint64_t total = 0;
+	struct stat st;
+	for (unsigned i = 0; i <= nr; i++)
+		if (stat(i ? ramdisks[i - 1] : kernel, &st) == 0)
+			total += (uint64_t)st.st_size;
+	struct progress p;
+	struct atomic_file af;
+	struct eif_digests dg;
+	const char *bad = NULL;
+	char pcrs[4096 + 16];
+	pcrs_path(pcrs, sizeof(pcrs), out);
+	if ((r = atomic_file_open(&af, out, 0644)) < 0) {
+		err_print(r, "create %s", out);
+		code = EXIT_OUTPUT;
+		goto done;
+	}
+	r = eif_write(af.fd, &b, &dg, &bad, show_progress, progress_for(total, &p, "building"));
+	if (r < 0) {
+		atomic_file_abort(&af);
+		if (bad)
+			err_print(r, "read %s", bad);
+		else
+			err_print(r, "write %s", out);
+		code = bad ? EXIT_INPUT : EXIT_OUTPUT;
+		goto done;
+	}
+	/* The PCR file first: a committed EIF always has its measurements. */
+	if ((r = write_measurements_file(pcrs, &dg, NULL)) < 0) {
+		atomic_file_abort(&af);
+		err_print(r, "write %s", pcrs);
+		code = EXIT_OUTPUT;
+		goto done;
+	}
+	if ((r = atomic_file_commit(&af)) < 0) {
+		unlink(pcrs);
+		err_print(r, "write %s", out);
+		code = EXIT_OUTPUT;
+		goto done;
+	}
+	struct jsonw w;
+	jsonw_init(&w, stdout, true);
+	jsonw_object_open(&w, NULL);
+	print_measurements(&w, &dg, NULL);
+	jsonw_object_close(&w);
+	jsonw_finish(&w);
+done:
+	free(cmd);
+	free(custom);
+	free(md);
+	free(ramdisks);
+	return code;
+}
+
+/* ------------------------------------------------------------ describe */
+
+static int read_section(int fd, const struct eif_section *s, char **out)
+{
+	/* Callers only load sections eif_read_info() capped. */
+	char *buf = malloc(s->size + 1);
+	if (!buf)
+		return -ENOMEM;
+	int r = eif_pread_full(fd, buf, s->size, s->offset + EIF_SECTION_HEADER_SIZE);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[s->size] = '\0';
+	*out = buf;
+	return 0;
+}
+
+struct meta_walk {
+	struct jsonw *w;
+	int pass; /* 0: ImageName/ImageVersion, 1: BuildMetadata fields, 2: the rest */
+};
+
+static int build_field(void *arg, const char *key, const char *v, size_t vlen)
+{
+	return jsonr_emit(arg, key, v, vlen);
+}
+
+static int meta_member(void *arg, const char *key, const char *v, size_t vlen)
+{
+	struct meta_walk *m = arg;
+	bool ident = !strcmp(key, "ImageName") || !strcmp(key, "ImageVersion");
+	if (m->pass == 0)
+		return ident ? jsonr_emit(m->w, key, v, vlen) : 0;
+	if (m->pass == 1) {
+		if (!strcmp(key, "BuildMetadata"))
+			return *v == '{' ? jsonr_members(v, vlen, build_field, m->w) : -EINVAL;
+		if (!strcmp(key, "DockerInfo"))
+			return jsonr_emit(m->w, key, v, vlen);
+		return 0;
+	}
+	/* nitro-cli flattens CustomMetadata's keys into Metadata. */
+	if (!strcmp(key, "CustomMetadata") && *v == '{')
+		return jsonr_members(v, vlen, build_field, m->w);
+	return 0;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"compact", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {0}};
+	bool compact = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': compact = true; break;
+		case 'h': fputs(usage_describe, stdout); return 0;
+		default: fputs(usage_describe, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		err_msg("describe: expected exactly one FILE");
+		fputs(usage_describe, stderr);
+		return EXIT_USAGE;
+	}
+	const char *path = argv[optind];
+	struct eif_info info;
+	struct eif_digests dg;
+	int fd, code = open_checked(path, &info, &dg, &fd);
+	if (code)
+		return code;
+	char *md = NULL;
+	int r = 0;
+	struct eif_signature sig = {0};
+	struct eif_diag d = {0};
+	if (info.signature >= 0) {
+		char *raw;
+		if ((r = read_section(fd, &info.s[info.signature], &raw)) == 0) {
+			r = eif_signature_check((const uint8_t *)raw, info.s[info.signature].size,
+						dg.pcr0, &sig, &d);
+			free(raw);
+		}
+	}
+	if (r == 0 && info.metadata >= 0 && (r = read_section(fd, &info.s[info.metadata], &md)) == 0) {
+		size_t i = strspn(md, " \t\r\n");
+		if (jsonr_check(md, info.s[info.metadata].size) < 0 || md[i] != '{') {
+			d.problem = EIF_E_METADATA;
+			snprintf(d.msg, sizeof(d.msg), "metadata section is not a JSON object");
+			r = -EBADMSG;
+		}
+	}
+	close(fd);
+	if (r < 0) {
+		free(md);
+		eif_signature_free(&sig);
+		return eif_fail(path, &d, r, "read");
+	}
+	struct jsonw w;
+	jsonw_init(&w, stdout, !compact);
+	jsonw_object_open(&w, NULL);
+	jsonw_uint(&w, "EifVersion", info.h.version);
+	print_measurements(&w, &dg, info.signature >= 0 ? sig.pcr8 : NULL);
+	jsonw_bool(&w, "IsSigned", info.signature >= 0);
+	if (info.signature >= 0)
+		eif_signature_describe(&sig, &w);
+	jsonw_bool(&w, "CheckCRC", true);
+	if (info.signature >= 0)
+		jsonw_bool(&w, "SignatureCheck", sig.valid);
+	if (md) {
+		size_t len = info.s[info.metadata].size;
+		struct meta_walk m = {&w, 0};
+		jsonr_members(md, len, meta_member, &m);
+		jsonw_object_open(&w, "Metadata");
+		m.pass = 1;
+		jsonr_members(md, len, meta_member, &m);
+		m.pass = 2;
+		jsonr_members(md, len, meta_member, &m);
+		jsonw_object_close(&w);
+	}
+	jsonw_object_close(&w);
+	jsonw_finish(&w);
+	free(md);
+	eif_signature_free(&sig);
+	return 0;
+}
+
+/* ------------------------------------------------------------ pcr */
+
+static int cmd_pcr(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"file", required_argument, NULL, 'f'}, {"cert", required_argument, NULL, 'c'},
+		{"compact", no_argument, NULL, 'C'},    {"help", no_argument, NULL, 'h'}, {0}};
+	const char *file = NULL, *cert = NULL;
+	bool compact = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': file = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'C': compact = true; break;
+		case 'h': fputs(usage_pcr, stdout); return 0;
+		default: fputs(usage_pcr, stderr); return EXIT_USAGE;
+		}
+	}
+	if (!file == !cert || optind != argc) {
+		err_msg("pcr: give exactly one of --file or --cert");
+		fputs(usage_pcr, stderr);
+		return EXIT_USAGE;
+	}
+	uint8_t pcr[SHA384_LEN];
+	if (file) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			err_print(fd < 0 || errno != 0 ? -errno : -EINVAL, "read %s", file);
+			if (fd >= 0)
+				close(fd);
+			return EXIT_INPUT;
+		}
+		struct eif_piece pc = {NULL, fd, 0, (uint64_t)st.st_size, EIF_FEED_PCR0};
+		struct eif_digests dg;
+		struct progress p;
+		int r = eif_stream(&pc, 1, -1, &dg, show_progress,
+				   progress_for(pc.len, &p, "hashing"));
+		close(fd);
+		if (r < 0) {
+			err_print(r, "read %s", file);
+			return EXIT_INPUT;
+		}
+		memcpy(pcr, dg.pcr0, sizeof(pcr));
+	} else {
+		int r = eif_cert_pcr(cert, pcr);
+		if (r < 0) {
+			err_print(r, "read certificate %s", cert);
+			return EXIT_INPUT;
+		}
+	}
+	struct jsonw w;
+	jsonw_init(&w, stdout, !compact);
+	jsonw_object_open(&w, NULL);
+	jsonw_hex(&w, file ? "PCR" : "PCR8", pcr, sizeof(pcr));
+	jsonw_object_close(&w);
+	jsonw_finish(&w);
+	return 0;
+}
+
+/* ------------------------------------------------------------ extract */
+
+static int copy_range(int in, uint64_t off, uint64_t len, int out)
+{
+	static uint8_t buf[1 << 16];
+	while (len > 0) {
+		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		ssize_t n = pread(in, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		int r = write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static int extract_one(int fd, const struct eif_info *info, uint16_t type, const char *path)
+{
+	struct atomic_file af;
+	int r = atomic_file_open(&af, path, type == EIF_SECTION_KERNEL ? 0755 : 0644);
+	for (unsigned i = 0; r == 0 && i < info->n; i++)
+		if (info->s[i].type == type)
+			r = copy_range(fd, info->s[i].offset + EIF_SECTION_HEADER_SIZE, info->s[i].size,
+				       af.fd);
+	if (r < 0) {
+		atomic_file_abort(&af);
+		return r;
+	}
+	return atomic_file_commit(&af);
+}
+
+static int cmd_extract(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"kernel", required_argument, NULL, 'k'}, {"cmdline", required_argument, NULL, 'c'},
+		{"initrd", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
+	const char *out[3] = {NULL, NULL, NULL};
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': out[0] = optarg; break;
+		case 'c': out[1] = optarg; break;
+		case 'i': out[2] = optarg; break;
+		case 'h': fputs(usage_extract, stdout); return 0;
+		default: fputs(usage_extract, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || (!out[0] && !out[1] && !out[2])) {
+		err_msg("extract: expected one FILE and at least one of --kernel, --cmdline, --initrd");
+		fputs(usage_extract, stderr);
+		return EXIT_USAGE;
+	}
+	struct eif_info info;
+	struct eif_digests dg;
+	int fd, code = open_checked(argv[optind], &info, &dg, &fd);
+	if (code)
+		return code;
+	static const uint16_t types[3] = {EIF_SECTION_KERNEL, EIF_SECTION_CMDLINE,
+					  EIF_SECTION_RAMDISK};
+	for (int i = 0; i < 3 && !code; i++) {
+		int r = out[i] ? extract_one(fd, &info, types[i], out[i]) : 0;
+		if (r < 0) {
+			err_print(r, "write %s", out[i]);
+			code = EXIT_OUTPUT;
+		}
+	}
+	close(fd);
+	return code;
+}
+
+/* ------------------------------------------------------------ sign */
+
+static int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"cert", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
+		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+	const char *cert = NULL, *key = NULL, *out = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cert = optarg; break;
+		case 'k': key = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': fputs(usage_sign, stdout); return 0;
+		default: fputs(usage_sign, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !cert || !key || !out) {
+		err_msg("sign: expected IN.eif, --cert, --key and -o");
+		fputs(usage_sign, stderr);
+		return EXIT_USAGE;
+	}
+	const char *in = argv[optind];
+	struct eif_info info;
+	struct eif_digests dg;
+	int fd, code = open_checked(in, &info, &dg, &fd);
+	if (code)
+		return code;
+	char *cert_pem = NULL, *key_pem = NULL;
+	size_t cert_len, key_len;
+	int r = read_small(cert, EIF_SIGNATURE_MAX, &cert_pem, &cert_len);
+	if (r < 0) {
+		err_print(r, "read certificate %s", cert);
+		code = EXIT_INPUT;
+	} else if ((r = read_small(key, 1 << 16, &key_pem, &key_len)) < 0) {
+		err_print(r, "read key %s", key);
+		code = EXIT_INPUT;
+	}
+	uint8_t *section = NULL;
+	size_t section_len = 0;
+	const char *why = NULL;
+	if (!code && (r = eif_signature_make((const uint8_t *)cert_pem, cert_len, key_pem, key_len,
+					     dg.pcr0, &section, &section_len, &why)) < 0) {
+		err_msg("cannot sign %s: %s", in, why ? why : strerror(-r));
+		code = r == -ENOMEM ? EXIT_FAIL : EXIT_SIGN;
+	}
+	struct eif_digests signed_dg;
+	if (!code) {
+		struct atomic_file af;
+		if ((r = atomic_file_open(&af, out, 0644)) < 0) {
+			err_print(r, "create %s", out);
+			code = EXIT_OUTPUT;
+		} else if ((r = eif_write_signed(fd, &info, section, section_len, af.fd, &signed_dg)) < 0) {
+			atomic_file_abort(&af);
+			err_print(r, "write %s", out);
+			code = EXIT_OUTPUT;
+		} else if ((r = atomic_file_commit(&af)) < 0) {
+			err_print(r, "write %s", out);
+			code = EXIT_OUTPUT;
+		}
+	}
+	close(fd);
+	if (!code) {
+		uint8_t pcr8[SHA384_LEN];
+		struct jsonw w;
+		eif_cert_pcr(cert, pcr8);
+		jsonw_init(&w, stdout, true);
+		jsonw_object_open(&w, NULL);
+		print_measurements(&w, &signed_dg, pcr8);
+		jsonw_object_close(&w);
+		jsonw_finish(&w);
+	}
+	free(cert_pem);
+	free(key_pem);
+	free(section);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {{"build", cmd_build},
+		    {"describe", cmd_describe},
+		    {"pcr", cmd_pcr},
+		    {"sign", cmd_sign},
+		    {"extract", cmd_extract}};
+	err_set_prog(argv[0]);
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_main, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("eiftool %s\n", CARVE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	err_msg("unknown command '%s' (try eiftool --help)", argv[1]);
+	return EXIT_USAGE;
+}

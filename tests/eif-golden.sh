@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Golden EIF: fixed tiny inputs (tests/data/eif/golden) must give exactly the
+# committed bytes and PCRs, and an independent recomputation in shell
+# (openssl dgst over the section data + the extend formula, gzip's CRC-32)
+# must agree with eiftool.
+set -uo pipefail
+EIFTOOL=${EIFTOOL:-build/bin/eiftool}
+G=tests/data/eif/golden
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1"; echo "#   got:      $2"; echo "#   expected: $3"; fi; }
+
+# Known answers, committed.  The EIF bytes include the metadata, so they
+# change with CARVE_VERSION (BuildToolVersion); the PCRs never do.
+GOLD_SHA256=aef0b2e92375caeefecd1c265720d73c0883e6fdf9b36850ae06a87809ff136c
+GOLD_PCR0=f2781e6c56889902e18ac3762549b573d968ea43bd7c71c3a1caba078ad137a09b4f730ff24e4287b593f86678b0d8f1
+GOLD_PCR1=7b1ffa1adb4257b583ae21ced983261c98094a314a101e52baa471c5547af67e08bf33dc58ae920396cf818ac9429777
+GOLD_PCR2=823f32f79e90991e66ce49dc8ccb4564244cb94b77b3a475c9ec637cec3ecbc7fcfc5ce6ad2696fac19d14d63ead7e4c
+# E("") — the PCR2 of an EIF with a single ramdisk (issue 5, reference §4).
+EMPTY_PCR=21b9efbc184807662e966d34f390821309eeac6802309798826296bf3e8bec7c10edb30948c90ba67310f7b964fc500a
+
+export SOURCE_DATE_EPOCH=0
+"$EIFTOOL" build --kernel $G/kernel --kernel-config $G/kernel.config --cmdline @$G/cmdline \
+	--ramdisk $G/ramdisk0 --ramdisk $G/ramdisk1 --name golden --version 1 \
+	--metadata $G/custom.json -o "$T/g.eif" >"$T/out.json"
+check "build exits 0" "$?" 0
+check "EIF bytes (sha256)" "$(sha256sum <"$T/g.eif" | cut -d' ' -f1)" "$GOLD_SHA256"
+pcr() { sed -n "s/.*\"$1\": \"\([0-9a-f]*\)\".*/\1/p" "$2"; }
+check "PCR0 golden" "$(pcr PCR0 "$T/out.json")" "$GOLD_PCR0"
+check "PCR1 golden" "$(pcr PCR1 "$T/out.json")" "$GOLD_PCR1"
+check "PCR2 golden" "$(pcr PCR2 "$T/out.json")" "$GOLD_PCR2"
+check "OUT.pcrs.json equals stdout" "$(cat "$T/g.pcrs.json")" "$(cat "$T/out.json")"
+
+# --- independent recomputation (no eiftool code) ---
+sha() { openssl dgst -sha384 -binary; }
+# E(x) = SHA384(48 zero bytes || SHA384(x))
+extend() { { head -c 48 /dev/zero; sha; } | sha | od -An -v -tx1 | tr -d ' \n'; }
+trimmed=$(tr -d '\n' <$G/cmdline)
+ind0=$({ cat $G/kernel; printf '%s' "$trimmed"; cat $G/ramdisk0 $G/ramdisk1; } | extend)
+ind1=$({ cat $G/kernel; printf '%s' "$trimmed"; cat $G/ramdisk0; } | extend)
+ind2=$(cat $G/ramdisk1 | extend)
+check "PCR0 = openssl recomputation" "$(pcr PCR0 "$T/out.json")" "$ind0"
+check "PCR1 = openssl recomputation" "$(pcr PCR1 "$T/out.json")" "$ind1"
+check "PCR2 = openssl recomputation" "$(pcr PCR2 "$T/out.json")" "$ind2"
+check "single-ramdisk PCR2 formula gives E(\"\")" "$(printf '' | extend)" "$EMPTY_PCR"
+
+# Layout, read with od: magic, version 4, 5 sections (kernel, cmdline,
+# metadata, 2 ramdisks), offsets[0] = 548, sizes[0] = 6, type of section 2 = 5.
+be() { od -An -v -tu1 -j "$1" -N "$2" "$T/g.eif" | awk '{for(i=1;i<=NF;i++) v=v*256+$i} END {print v}'; }
+check "magic .eif" "$(head -c 4 "$T/g.eif")" ".eif"
+check "version 4" "$(be 4 2)" 4
+check "num_sections 5" "$(be 26 2)" 5
+check "offsets[0] = 548" "$(be 28 8)" 548
+check "sizes[0] = kernel size" "$(be 284 8)" 6
+check "offsets[1] = 548+12+6" "$(be 36 8)" 566
+check "section 2 is metadata (type 5)" "$(be $(be 44 8) 2)" 5
+# CRC-32 over the file minus bytes 544..548, from gzip's trailer.
+crc=$({ head -c 544 "$T/g.eif"; tail -c +549 "$T/g.eif"; } | gzip -c | tail -c 8 | head -c 4 |
+	od -An -tu4 | tr -d ' ')
+check "CRC = gzip's CRC-32 over covered bytes" "$(be 544 4)" "$crc"
+
+# The single-ramdisk EIF: PCR2 is the known answer.
+"$EIFTOOL" build --kernel $G/kernel --cmdline @$G/cmdline --ramdisk $G/ramdisk0 -o "$T/one.eif" >"$T/one.json"
+check "single ramdisk: PCR2 = 21b9efbc...500a" "$(pcr PCR2 "$T/one.json")" "$EMPTY_PCR"
+check "single ramdisk: PCR0 = PCR1" "$(pcr PCR0 "$T/one.json")" "$(pcr PCR1 "$T/one.json")"
+
+# describe reads back what build wrote.
+"$EIFTOOL" describe "$T/g.eif" >"$T/d.json"
+check "describe exits 0" "$?" 0
+check "describe PCR0" "$(pcr PCR0 "$T/d.json")" "$GOLD_PCR0"
+check "describe PCR2" "$(pcr PCR2 "$T/d.json")" "$GOLD_PCR2"
+grep -q '"CheckCRC": true' "$T/d.json" && ok "describe CheckCRC true" || nok "describe CheckCRC true"
+grep -q '"KernelVersion": "6.1.0"' "$T/d.json" && ok "KernelVersion from the config's third line" || nok "KernelVersion from the config's third line"
+grep -q '"Owner": "carve tests"' "$T/d.json" && ok "CustomMetadata flattened into Metadata" || nok "CustomMetadata flattened into Metadata"
+grep -q '"BuildTime": "1970-01-01T00:00:00+00:00"' "$T/d.json" && ok "BuildTime from SOURCE_DATE_EPOCH" || nok "BuildTime from SOURCE_DATE_EPOCH"
+
+# pcr subcommand = nitro-cli pcr --input.
+"$EIFTOOL" pcr --file $G/ramdisk1 >"$T/p.json"
+check "pcr --file = E(bytes)" "$(pcr PCR "$T/p.json")" "$ind2"
+
+# extract gives back the inputs.
+"$EIFTOOL" extract "$T/g.eif" --kernel "$T/k" --cmdline "$T/c" --initrd "$T/i"
+check "extract kernel" "$(cat "$T/k")" "$(cat $G/kernel)"
+check "extract cmdline (trimmed)" "$(cat "$T/c")" "$trimmed"
+check "extract initrd = ramdisks concatenated" "$(cat "$T/i")" "$(cat $G/ramdisk0 $G/ramdisk1)"
+
+echo "1..$n"
