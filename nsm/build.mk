@@ -43,3 +43,16 @@ $(NSM_BIN_HOST): $(call host_objs,nsm/nsm_main.c) $(LIBNSM_HOST) $(COMMON_HOST)
 	$(host_link)
 $(NSM_BIN_HOST): LDLIBS := $(LIBNSM_HOST_LIBS)
 ALL_TARGETS += $(NSM_BIN_MUSL) $(NSM_BIN_HOST) $(NSM_SOFT_BIN)
+
+# ------------------------------------------------------------------ tests
+NSM_TEST_LIBS := $(LIBNSM_SOFT) $(LIBNSM_HOST) $(COMMON_HOST)
+$(B)/tests/test_nsm_proto: $(call host_objs,tests/unit/test_nsm_proto.c) $(NSM_TEST_LIBS)
+	@mkdir -p $(@D)
+	$(host_link)
+$(B)/tests/test_nsm_proto: LDLIBS := -lcmocka $(LIBNSM_HOST_LIBS)
+TEST_SUITES += $(B)/tests/test_nsm_proto
+$(B)/tests/test_nsm_api: $(call host_objs,tests/unit/test_nsm_api.c) $(NSM_TEST_LIBS)
+	@mkdir -p $(@D)
+	$(host_link)
+$(B)/tests/test_nsm_api: LDLIBS := -lcmocka $(LIBNSM_HOST_LIBS) -lpthread
+TEST_SUITES += $(B)/tests/test_nsm_api

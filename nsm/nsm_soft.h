@@ -30,7 +30,7 @@
 struct nsm_soft {
 	uint8_t pcr[NSM_SOFT_PCRS][NSM_SOFT_PCR_LEN];
 	bool locked[NSM_SOFT_PCRS];
-	char module_id[64];
+	char module_id[128]; /* longer than AWS's 100 to test truncation */
 	/* Signing (optional): key and DER certificates, owned by the caller. */
 	bool has_key;
 	br_ec_private_key key;
