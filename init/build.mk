@@ -47,3 +47,11 @@ $(INIT_PROBE): $(call musl_objs,tests/e2e/apps/probe.c)
 	@mkdir -p $(@D)
 	$(musl_link)
 ALL_TARGETS += $(INIT_PROBE)
+
+# Benchmarks: stripped size, and boot-path timings from the debug mode's
+# kernel-stamped lines.  init-boot.sh also needs `make kernel`, eif/mkeif
+# and emu/carve-run; it checks for them itself and fails naming what is
+# missing, so `make bench` never stops on another room's unfinished rule.
+BENCHES += bench/init-size.sh bench/init-boot.sh
+bench/init-size.sh: $(INIT_BIN)
+bench/init-boot.sh: $(INIT_BIN) $(INIT_PROBE)

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,33 +84,36 @@ void log_msg2(const char *a, const char *b)
 	log_end(&l);
 }
 
-/* Events before debug mode is known: at most a handful, all static text. */
-#define EARLY_EVENTS 8
 static struct {
-	bool debug;
-	size_t n_early;
-	struct {
-		const char *what;
-		struct timespec at;
-	} early[EARLY_EVENTS];
-} dbg;
+	bool on;
+	int kmsg; /* /dev/kmsg, or -1 */
+} dbg = {false, -1};
 
-static void print_event(const char *what, const struct timespec *at)
+static void print_event(const char *what)
 {
-	/* "[%5lu.%06lu] init: %s" by hand. */
 	struct logline l;
-	char num[21];
+	if (dbg.kmsg >= 0) {
+		/* "<5>": notice, the level a message needs to reach the
+		 * console at the kernel's default loglevel. */
+		l.len = 0;
+		log_str(&l, "<5>init: ");
+		log_str(&l, what);
+		if (write(dbg.kmsg, l.buf, l.len) >= 0)
+			return;
+	}
+	/* "[%5lu.%06lu] init: %s" by hand. */
+	struct timespec at;
+	char num[7];
+	clock_gettime(CLOCK_MONOTONIC, &at);
 	l.len = 0;
 	log_str(&l, "[");
-	uint64_t sec = (uint64_t)at->tv_sec;
-	int width = 0;
-	for (uint64_t v = sec; v; v /= 10)
-		width++;
-	for (int i = width ? width : 1; i < 5; i++)
-		log_str(&l, " ");
+	uint64_t sec = (uint64_t)at.tv_sec;
+	for (uint64_t v = sec / 10, w = 1; w < 5; v /= 10, w++)
+		if (!v)
+			log_str(&l, " ");
 	log_u64(&l, sec);
 	log_str(&l, ".");
-	uint64_t us = (uint64_t)at->tv_nsec / 1000;
+	uint64_t us = (uint64_t)at.tv_nsec / 1000;
 	for (int i = 5; i >= 0; i--, us /= 10)
 		num[i] = (char)('0' + us % 10);
 	num[6] = '\0';
@@ -121,24 +125,18 @@ static void print_event(const char *what, const struct timespec *at)
 
 void log_set_debug(bool on)
 {
-	dbg.debug = on;
-	if (on)
-		for (size_t i = 0; i < dbg.n_early; i++)
-			print_event(dbg.early[i].what, &dbg.early[i].at);
-	dbg.n_early = EARLY_EVENTS; /* from now on, print or drop at once */
+	dbg.on = on;
+	if (on && dbg.kmsg < 0)
+		dbg.kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 }
 
 bool log_debugging(void)
 {
-	return dbg.debug;
+	return dbg.on;
 }
 
 void log_event(const char *event)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (dbg.debug)
-		print_event(event, &now);
-	else if (dbg.n_early < EARLY_EVENTS)
-		dbg.early[dbg.n_early++] = (typeof(dbg.early[0])){event, now};
+	if (dbg.on)
+		print_event(event);
 }

@@ -36,11 +36,12 @@ void log_fail2(const char *what, const char *object, int err);
 void log_msg2(const char *a, const char *b);
 
 /*
- * Debug mode (debug = yes in /init.conf): every boot step is printed as
- * "[   s.uuuuuu] init: <event>" with CLOCK_MONOTONIC, the clock the
- * kernel's own printk timestamps use, so the two can be compared.  The
- * times of steps that happen before /init.conf is read are recorded and
- * printed when debug mode is switched on.
+ * Debug mode (debug = yes in /init.conf): each boot step is written to
+ * /dev/kmsg as "init: <event>", so the kernel stamps it with the same clock
+ * as its own "Run /init as init process" line and the console shows both
+ * on one time line (bench/init-boot.sh reads them).  Without /dev/kmsg the
+ * line goes to the console as "[   s.uuuuuu] init: <event>" with
+ * CLOCK_MONOTONIC.  Off: log_event does nothing.
  */
 void log_set_debug(bool on);
 bool log_debugging(void);

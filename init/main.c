@@ -118,17 +118,6 @@ struct boot_config {
 
 static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/* Reads one file; a parse error leaves bc->failed_file set. */
-static int read_one(struct boot_config *bc, int i, const char *path, size_t *len)
-{
-	int r = sys_read_file(path, &bc->bufs[i], len);
-	if (r < 0) {
-		bc->failed_file = path;
-		bc->err = r;
-	}
-	return r;
-}
-
 static void read_config(struct boot_config *bc)
 {
 	size_t len;
@@ -145,16 +134,29 @@ static void read_config(struct boot_config *bc)
 		bc->err = r;
 		return;
 	}
-	if (read_one(bc, 1, "/cmd", &len) < 0)
+	r = sys_read_file("/cmd", &bc->bufs[1], &len);
+	if (r < 0) {
+		bc->failed_file = "/cmd";
+		bc->err = r;
 		return;
+	}
 	bc->argv = malloc((cfg_count_lines(bc->bufs[1], len) + 1) * sizeof(char *));
 	if (!bc->argv || cfg_parse_cmd(bc->bufs[1], len, bc->argv, &bc->where) < 0) {
 		bc->failed_file = "/cmd";
 		bc->err = bc->argv ? -EINVAL : -ENOMEM;
 		return;
 	}
-	if (read_one(bc, 2, "/env", &len) < 0)
+	/* No /env at all reads as an empty one: nothing but the PATH. */
+	int er = sys_read_file("/env", &bc->bufs[2], &len);
+	if (er == -ENOENT) {
+		static char none[1];
+		bc->bufs[2] = none;
+		len = 0;
+	} else if (er < 0) {
+		bc->failed_file = "/env";
+		bc->err = er;
 		return;
+	}
 	/* +2: the terminator and a PATH when /env has none. */
 	bc->envp = malloc((cfg_count_lines(bc->bufs[2], len) + 2) * sizeof(char *));
 	long n = bc->envp ? cfg_parse_env(bc->bufs[2], len, bc->envp, &bc->where) : -ENOMEM;
@@ -239,7 +241,6 @@ int main(int argc, char **argv)
 	/* A failure here resurfaces (printed, fatal) in mounts_app(). */
 	(void)mounts_dev();
 	console_setup();
-	log_event("started");
 	struct sup sup = {.sfd = -1};
 	int r = sup_signals(&sup);
 	if (r < 0) {
