@@ -56,3 +56,8 @@ $(B)/tests/test_nsm_api: $(call host_objs,tests/unit/test_nsm_api.c) $(NSM_TEST_
 	$(host_link)
 $(B)/tests/test_nsm_api: LDLIBS := -lcmocka $(LIBNSM_HOST_LIBS) -lpthread
 TEST_SUITES += $(B)/tests/test_nsm_api
+$(B)/tests/test_nsm_attest: $(call host_objs,tests/unit/test_nsm_attest.c) $(NSM_TEST_LIBS)
+	@mkdir -p $(@D)
+	$(host_link)
+$(B)/tests/test_nsm_attest: LDLIBS := -lcmocka $(LIBNSM_HOST_LIBS)
+TEST_SUITES += $(B)/tests/test_nsm_attest
