@@ -280,16 +280,15 @@ int main(int argc, char **argv)
 	/* Even a broken config gets the heartbeat answered first: nitro-cli
 	 * then reports the enclave as started and its console (with the
 	 * error below) can be attached, instead of a 3-minute boot timeout. */
-	if (hb_complete(&hb, bc.conf.heartbeat_budget_ms) < 0) {
-		print_heartbeat_error(&hb);
-		shutdown_vm(sup.sfd, 0, -1);
-	}
-	log_event("heartbeat answered");
-	if (bc.failed_file) {
+	int hb_err = hb_complete(&hb, bc.conf.heartbeat_budget_ms);
+	if (bc.failed_file)
 		print_config_error(&bc);
-		shutdown_vm(sup.sfd, 0, -1);
-	}
-	if (r < 0) /* the failing step already printed why */
+	if (hb_err < 0)
+		print_heartbeat_error(&hb);
+	else
+		log_event("heartbeat answered");
+	/* Any failing step above has printed why. */
+	if (hb_err < 0 || bc.failed_file || r < 0)
 		shutdown_vm(sup.sfd, 0, -1);
 
 	struct app app = {.argv = bc.argv, .envp = bc.envp, .conf = &bc.conf};

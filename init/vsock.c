@@ -86,6 +86,7 @@ static void hb_try_send(struct heartbeat *hb, int connect_ms)
 {
 	static const uint8_t beat = VSOCK_HEARTBEAT_BYTE;
 	hb->attempts++;
+	hb->reply = -1; /* only the last try's wrong answer is reported */
 	hb->fd = vsock_connect(KABI_VMADDR_CID_PARENT, VSOCK_HEARTBEAT_PORT, connect_ms);
 	if (hb->fd < 0) {
 		hb->err = hb->fd;

@@ -146,6 +146,9 @@ static int daemon_mode(void)
 		return fail("pipe");
 	pid_t p = fork();
 	if (p == 0) {
+		/* A real daemon: its own session, so the app's exit (the
+		 * console session leader's) does not SIGHUP it. */
+		setsid();
 		signal(SIGTERM, daemon_term);
 		close(pfd[0]);
 		(void)!write(pfd[1], "r", 1);
