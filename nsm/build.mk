@@ -61,3 +61,47 @@ $(B)/tests/test_nsm_attest: $(call host_objs,tests/unit/test_nsm_attest.c) $(NSM
 	$(host_link)
 $(B)/tests/test_nsm_attest: LDLIBS := -lcmocka $(LIBNSM_HOST_LIBS)
 TEST_SUITES += $(B)/tests/test_nsm_attest
+
+# ---------------------------------------------------------------- packaging
+# libnsm.so: position-independent objects, libcbor and BearSSL linked in and
+# hidden; only AWS's API and attdoc_* are exported (nsm/libnsm.map).
+# soname libnsm.so.0 as AWS's.  The installed libnsm.a bundles libcbor and
+# BearSSL too, so `pkg-config --static --libs libnsm` needs nothing else.
+NSM_PICO := $(B)/obj/pic
+$(NSM_PICO)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+LIBNSM_SO := $(B)/lib/libnsm.so.$(CARVE_VERSION)
+$(LIBNSM_SO): $(patsubst %.c,$(NSM_PICO)/%.o,$(NSM_LIB_SRCS)) nsm/libnsm.map
+	@mkdir -p $(@D)
+	$(HOST_CC) -shared -Wl,-soname,libnsm.so.0 -Wl,--version-script=nsm/libnsm.map -Wl,--exclude-libs,ALL \
+		-Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noexecstack -o $@ $(filter %.o,$^) \
+		$(DEPS_HOST)/lib/libcbor.a $(DEPS_HOST)/lib/libbearssl.a
+LIBNSM_BUNDLE := $(B)/lib/libnsm-bundle.a
+$(LIBNSM_BUNDLE): $(LIBNSM_HOST) $(DEPS_HOST)/lib/libcbor.a $(DEPS_HOST)/lib/libbearssl.a
+	rm -f $@
+	printf 'CREATE %s\nADDLIB %s\nADDLIB %s\nADDLIB %s\nSAVE\nEND\n' $@ $^ | ar -M
+	ar sD $@
+$(B)/nsm/libnsm.pc: nsm/libnsm.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(CARVE_VERSION)|' $< >$@.tmp && mv $@.tmp $@
+# PREFIX lands in the .pc file: rebuild it when PREFIX changes.
+.PHONY: nsm-pc-force
+$(B)/nsm/libnsm.pc: $(if $(filter $(PREFIX),$(shell sed -n 's/^prefix=//p' $(B)/nsm/libnsm.pc 2>/dev/null)),,nsm-pc-force)
+ALL_TARGETS += $(LIBNSM_SO) $(LIBNSM_BUNDLE)
+
+NSM_LIBDIR = $(DESTDIR)$(PREFIX)/lib
+.PHONY: install-nsm
+install-nsm: $(LIBNSM_BUNDLE) $(LIBNSM_SO) $(NSM_BIN_HOST) $(B)/nsm/libnsm.pc nsm/nsm.h nsm/nsm_attest.h
+	install -d $(DESTDIR)$(PREFIX)/include $(NSM_LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 nsm/nsm.h nsm/nsm_attest.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(LIBNSM_BUNDLE) $(NSM_LIBDIR)/libnsm.a
+	install -m 755 $(LIBNSM_SO) $(NSM_LIBDIR)/libnsm.so.$(CARVE_VERSION)
+	ln -sf libnsm.so.$(CARVE_VERSION) $(NSM_LIBDIR)/libnsm.so.0
+	ln -sf libnsm.so.0 $(NSM_LIBDIR)/libnsm.so
+	install -m 644 $(B)/nsm/libnsm.pc $(NSM_LIBDIR)/pkgconfig/libnsm.pc
+	install -m 755 $(NSM_BIN_HOST) $(DESTDIR)$(PREFIX)/bin/nsm
+INSTALL_TARGETS += install-nsm
+HELP_LINES += "install-nsm|install libnsm (headers, .a, .so, libnsm.pc) and the nsm tool (PREFIX= DESTDIR=)"
+TEST_SUITES += tests/nsm-cli.sh
+TEST_DEPS += $(NSM_BIN_HOST) $(NSM_SOFT_BIN) $(LIBNSM_SO) $(LIBNSM_BUNDLE)
