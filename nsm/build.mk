@@ -105,3 +105,10 @@ INSTALL_TARGETS += install-nsm
 HELP_LINES += "install-nsm|install libnsm (headers, .a, .so, libnsm.pc) and the nsm tool (PREFIX= DESTDIR=)"
 TEST_SUITES += tests/nsm-cli.sh
 TEST_DEPS += $(NSM_BIN_HOST) $(NSM_SOFT_BIN) $(LIBNSM_SO) $(LIBNSM_BUNDLE)
+
+# ------------------------------------------------------------------ fuzzing
+FUZZ_TARGETS += nsm_response nsm_attest
+FUZZ_SRCS_nsm_response := tests/fuzz/nsm_response.c nsm/cborio.c nsm/nsm_proto.c nsm/nsm_soft.c nsm/cose.c
+FUZZ_LIBS_nsm_response := $(DEPS_HOST)/lib/libcbor.a
+FUZZ_SRCS_nsm_attest := tests/fuzz/nsm_attest.c nsm/cborio.c nsm/cose.c nsm/x509.c nsm/nsm_attest.c
+FUZZ_LIBS_nsm_attest := $(DEPS_HOST)/lib/libcbor.a
