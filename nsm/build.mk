@@ -112,3 +112,10 @@ FUZZ_SRCS_nsm_response := tests/fuzz/nsm_response.c nsm/cborio.c nsm/nsm_proto.c
 FUZZ_LIBS_nsm_response := $(DEPS_HOST)/lib/libcbor.a
 FUZZ_SRCS_nsm_attest := tests/fuzz/nsm_attest.c nsm/cborio.c nsm/cose.c nsm/x509.c nsm/nsm_attest.c
 FUZZ_LIBS_nsm_attest := $(DEPS_HOST)/lib/libcbor.a
+
+# ---------------------------------------------------------------- benchmark
+$(B)/bench/nsm-verify: $(call host_objs,bench/nsm-verify.c) $(LIBNSM_SOFT) $(LIBNSM_HOST) $(COMMON_HOST)
+	@mkdir -p $(@D)
+	$(host_link)
+$(B)/bench/nsm-verify: LDLIBS := $(LIBNSM_HOST_LIBS) -lcrypto
+BENCHES += $(B)/bench/nsm-verify
