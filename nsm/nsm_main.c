@@ -328,6 +328,38 @@ static int cmd_pcr(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* --nonce HEX, --user-data HEX|@FILE, --public-key @FILE: the values attest
+ * sends and verify expects. */
+struct bindings {
+	uint8_t *nonce, *user, *key;
+	size_t nonce_len, user_len, key_len;
+};
+
+/* Option c ('n', 'u' or 'k') with its argument; 0, or 2 after printing. */
+static int binding_arg(int c, const char *arg, struct bindings *b)
+{
+	if (c == 'n' && arg[0] == '@') {
+		err_msg("bad --nonce '%s': expected hex digits", arg);
+		return 2;
+	}
+	if (c == 'k' && arg[0] != '@') {
+		err_msg("bad --public-key '%s': expected @FILE", arg);
+		return 2;
+	}
+	if (c == 'n')
+		return value_arg("--nonce", arg, &b->nonce, &b->nonce_len) < 0 ? 2 : 0;
+	if (c == 'u')
+		return value_arg("--user-data", arg, &b->user, &b->user_len) < 0 ? 2 : 0;
+	return value_arg("--public-key", arg, &b->key, &b->key_len) < 0 ? 2 : 0;
+}
+
+static void bindings_free(struct bindings *b)
+{
+	free(b->nonce);
+	free(b->user);
+	free(b->key);
+}
+
 /* ----------------------------------------------------------------- attest */
 
 static int cmd_attest(int argc, char **argv)
@@ -337,8 +369,7 @@ static int cmd_attest(int argc, char **argv)
 		{ "public-key", required_argument, 0, 'k' }, { "output", required_argument, 0, 'o' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	uint8_t *nonce = NULL, *user = NULL, *key = NULL;
-	size_t nonce_len = 0, user_len = 0, key_len = 0;
+	struct bindings b = { 0 };
 	const char *out = NULL;
 	int c;
 
@@ -346,23 +377,9 @@ static int cmd_attest(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (strchr(optarg, '@') == optarg) {
-				err_msg("bad --nonce '%s': expected hex digits", optarg);
-				return 2;
-			}
-			if (value_arg("--nonce", optarg, &nonce, &nonce_len) < 0)
-				return 2;
-			break;
 		case 'u':
-			if (value_arg("--user-data", optarg, &user, &user_len) < 0)
-				return 2;
-			break;
 		case 'k':
-			if (optarg[0] != '@') {
-				err_msg("bad --public-key '%s': expected @FILE", optarg);
-				return 2;
-			}
-			if (value_arg("--public-key", optarg, &key, &key_len) < 0)
+			if (binding_arg(c, optarg, &b))
 				return 2;
 			break;
 		case 'o': out = optarg; break;
@@ -381,8 +398,8 @@ static int cmd_attest(int argc, char **argv)
 		return 1;
 	uint8_t *doc = malloc(DOC_MAX);
 	uint32_t doc_len = DOC_MAX;
-	ErrorCode rc = doc ? nsm_get_attestation_doc(fd, user, (uint32_t)user_len, nonce, (uint32_t)nonce_len, key,
-						     (uint32_t)key_len, doc, &doc_len)
+	ErrorCode rc = doc ? nsm_get_attestation_doc(fd, b.user, (uint32_t)b.user_len, b.nonce, (uint32_t)b.nonce_len,
+						     b.key, (uint32_t)b.key_len, doc, &doc_len)
 			   : ERROR_CODE_INTERNAL_ERROR;
 	nsm_lib_exit(fd);
 	if (rc != ERROR_CODE_SUCCESS)
@@ -391,9 +408,7 @@ static int cmd_attest(int argc, char **argv)
 	if (e < 0)
 		return err_print(e, "write the document to %s", out ? out : "standard output"), 1;
 	free(doc);
-	free(nonce);
-	free(user);
-	free(key);
+	bindings_free(&b);
 	return 0;
 }
 
@@ -552,8 +567,9 @@ static int cmd_verify(int argc, char **argv)
 	struct attdoc_verify_opts vo = { 0 };
 	struct expect_pcr pcrs[ATTDOC_MAX_PCRS];
 	size_t n_pcrs = 0;
-	uint8_t *nonce = NULL, *user = NULL, *key = NULL, *root = NULL;
-	size_t nonce_len = 0, user_len = 0, key_len = 0, root_len = 0;
+	struct bindings b = { 0 };
+	uint8_t *root = NULL;
+	size_t root_len = 0;
 	bool at_given = false;
 	int c;
 
@@ -603,22 +619,10 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		}
 		case 'n':
-			if (optarg[0] == '@' || value_arg("--nonce", optarg, &nonce, &nonce_len) < 0) {
-				if (optarg[0] == '@')
-					err_msg("bad --nonce '%s': expected hex digits", optarg);
-				return 2;
-			}
-			break;
 		case 'u':
-			if (value_arg("--user-data", optarg, &user, &user_len) < 0)
-				return 2;
-			break;
 		case 'k':
-			if (optarg[0] != '@' || value_arg("--public-key", optarg, &key, &key_len) < 0) {
-				if (optarg[0] != '@')
-					err_msg("bad --public-key '%s': expected @FILE", optarg);
+			if (binding_arg(c, optarg, &b))
 				return 2;
-			}
 			break;
 		case 'h': fputs(usage_verify, stdout); return 0;
 		default: return usage_error(usage_verify);
@@ -659,17 +663,15 @@ static int cmd_verify(int argc, char **argv)
 	for (size_t i = 0; st == ATTDOC_OK && i < n_pcrs; i++)
 		if ((st = attdoc_check_pcr(&doc, pcrs[i].index, pcrs[i].value, pcrs[i].len)) != ATTDOC_OK)
 			snprintf(reason, sizeof(reason), "PCR%u differs from the expected value", pcrs[i].index);
-	if (st == ATTDOC_OK && nonce && (st = attdoc_check_nonce(&doc, nonce, nonce_len)) != ATTDOC_OK)
+	if (st == ATTDOC_OK && b.nonce && (st = attdoc_check_nonce(&doc, b.nonce, b.nonce_len)) != ATTDOC_OK)
 		snprintf(reason, sizeof(reason), "%s", attdoc_status_str(st));
-	if (st == ATTDOC_OK && user && (st = attdoc_check_user_data(&doc, user, user_len)) != ATTDOC_OK)
+	if (st == ATTDOC_OK && b.user && (st = attdoc_check_user_data(&doc, b.user, b.user_len)) != ATTDOC_OK)
 		snprintf(reason, sizeof(reason), "%s", attdoc_status_str(st));
-	if (st == ATTDOC_OK && key && (st = attdoc_check_public_key(&doc, key, key_len)) != ATTDOC_OK)
+	if (st == ATTDOC_OK && b.key && (st = attdoc_check_public_key(&doc, b.key, b.key_len)) != ATTDOC_OK)
 		snprintf(reason, sizeof(reason), "%s", attdoc_status_str(st));
 	print_summary(&doc, parsed, st, reason);
 	free(buf);
-	free(nonce);
-	free(user);
-	free(key);
+	bindings_free(&b);
 	free(root);
 	if (fflush(stdout) != 0)
 		return 1;
