@@ -406,7 +406,7 @@ enum attdoc_status attdoc_verify(const struct attdoc *doc, const struct attdoc_v
 		const struct x509_cert *c = &certs[i], *up = &certs[i - 1];
 		if (!same_bytes(c->issuer, c->issuer_len, up->subject, up->subject_len))
 			FAIL(ATTDOC_ISSUER_MISMATCH, (int)i);
-		if (!up->has_basic_constraints || !up->is_ca ||
+		if (!up->has_basic_constraints || !up->basic_constraints_critical || !up->is_ca ||
 		    (up->has_key_usage && !(up->key_usage & X509_KU_KEY_CERT_SIGN)))
 			FAIL(ATTDOC_NOT_CA, (int)i - 1);
 		/* certs[i .. n-1] are the CAs below `up`. */

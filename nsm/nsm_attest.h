@@ -16,12 +16,13 @@
  *      certificates): such a document parses, but verifies as ATTDOC_UNSIGNED,
  *      never as valid;
  *   3. chain: cabundle[0] is the trust anchor only if it is the trusted root
- *      (by default AWS's, pinned by the SHA-256 of its DER), then every
- *      certificate is issued by the previous one (name chaining, signature,
- *      issuer is a CA with keyCertSign, pathLenConstraint) and the leaf is
- *      not a CA and may sign (digitalSignature);
- *   4. time: every certificate, the root included, is valid at the chosen
- *      time (default: now; or the document's timestamp; or a given time);
+ *      (by default AWS's, pinned by the SHA-256 of its DER) and valid at the
+ *      chosen time; then, certificate by certificate down to the leaf: issued
+ *      by the previous one (name chaining; issuer a CA — critical
+ *      basicConstraints CA:TRUE — with keyCertSign, its pathLenConstraint
+ *      respected; signature) and valid at the chosen time (default: now; or
+ *      the document's timestamp; or a given time);
+ *   4. the leaf is not a CA and may sign (digitalSignature);
  *   5. the COSE signature with the leaf's key.
  */
 #ifndef CARVE_NSM_ATTEST_H
@@ -70,7 +71,7 @@ enum attdoc_status {
 	ATTDOC_UNTRUSTED_ROOT,     /* cabundle[0] is not the trusted root */
 	ATTDOC_ISSUER_MISMATCH,    /* a certificate's issuer is not the previous subject */
 	ATTDOC_CERT_SIGNATURE,     /* a certificate's signature does not verify */
-	ATTDOC_NOT_CA,             /* an issuer lacks CA:TRUE (critical) or keyCertSign */
+	ATTDOC_NOT_CA,             /* an issuer lacks critical CA:TRUE or keyCertSign */
 	ATTDOC_PATH_LEN,           /* an issuer's pathLenConstraint is exceeded */
 	ATTDOC_LEAF_IS_CA,         /* the leaf is a CA */
 	ATTDOC_KEY_USAGE,          /* the leaf may not sign (no digitalSignature) */

@@ -211,6 +211,7 @@ static int parse_extensions(const struct tlv *outer, struct x509_cert *c)
 		if (oid_is(&oid, oid_basic_constraints, sizeof(oid_basic_constraints))) {
 			if (c->has_basic_constraints || (e = parse_basic_constraints(&val, c)) < 0)
 				return -EBADMSG;
+			c->basic_constraints_critical = critical;
 		} else if (oid_is(&oid, oid_key_usage, sizeof(oid_key_usage))) {
 			if (c->has_key_usage || (e = parse_key_usage(&val, c)) < 0)
 				return -EBADMSG;

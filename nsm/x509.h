@@ -33,6 +33,7 @@ struct x509_cert {
 	const uint8_t *pubkey;     /* uncompressed P-384 point, 97 bytes */
 	size_t pubkey_len;
 	bool has_basic_constraints;
+	bool basic_constraints_critical;
 	bool is_ca;
 	bool has_path_len;
 	uint64_t path_len;
