@@ -12,6 +12,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* The ABI of Linux's include/uapi/linux/nsm.h on 64-bit targets. */
+_Static_assert(sizeof(struct nsm_raw) == 32, "struct nsm_raw is 32 bytes");
+_Static_assert(NSM_IOCTL_RAW == 0xC0200A00u || sizeof(void *) != 8, "NSM_IOCTL_RAW is 0xC0200A00");
+
 static int open_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
