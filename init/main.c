@@ -93,14 +93,21 @@ static void console_setup(void)
 		close(fd);
 }
 
-/* nitro-cli's bootstrap ramdisk carries nsm.ko for its 4.14 kernel; carve's
- * kernel has the driver built in and no such file. */
+/* nitro-cli's bootstrap ramdisk carries nsm.ko for its 4.14 kernel.  carve's
+ * kernel has the driver built in: its nitro-cli blob directory holds an
+ * empty nsm.ko (nitro-cli only checks that the file exists), which is
+ * skipped, and a real one for a built-in driver gives EEXIST. */
 static int load_nsm_module(void)
 {
 	int fd = open("/nsm.ko", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	int r = syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST ? -errno : 0;
+	struct stat st;
+	int r = 0;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_size > 0 && syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+		r = -errno;
 	close(fd);
 	(void)unlink("/nsm.ko"); /* its RAM is the app's */
 	return r;
