@@ -31,3 +31,12 @@ $(QEMU_STAMP): emu/find-qemu deps.lock
 HELP_LINES += "qemu|find or build a nitro-enclave-capable QEMU (emu/find-qemu)"
 .PHONY: qemu
 qemu: $(QEMU_STAMP)
+
+# The backend end to end against a fake QEMU + guest driver (no VM needed).
+FAKEGUEST_OBJS := $(call host_objs,emu/vsock/fakeguest.c emu/vsock/vsock_proto.c)
+$(B)/tests/test_vsock_loop: $(call host_objs,tests/unit/test_vsock_loop.c) $(FAKEGUEST_OBJS) $(COMMON_HOST)
+	@mkdir -p $(@D)
+	$(host_link)
+$(B)/tests/test_vsock_loop: LDLIBS := -lcmocka
+TEST_SUITES += $(B)/tests/test_vsock_loop
+TEST_DEPS += $(CARVE_VSOCK)

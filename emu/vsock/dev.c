@@ -265,8 +265,11 @@ static void conn_kill(struct dev *d, struct conn *c)
 }
 
 /* Close the host side and owe the guest an RST; forgotten once it is sent. */
-static void conn_reset(struct dev *d, struct conn *c)
+static void conn_reset(struct dev *d, struct conn *c, const char *why)
 {
+	if (why && d->o.verbose)
+		logf_(d, "resetting the stream host port %u <-> guest port %u: %s", c->local_port,
+		      c->peer_port, why);
 	close_host(d, c);
 	free(c->wbuf);
 	c->wbuf = NULL;
@@ -348,7 +351,7 @@ static void maybe_finish(struct dev *d, struct conn *c)
 	if (c->wlen > 0 || c->state != S_ESTABLISHED)
 		return;
 	if (c->guest_no_send && c->guest_no_rcv) {
-		conn_reset(d, c); /* the answer to a full SHUTDOWN is RST */
+		conn_reset(d, c, NULL); /* the answer to a full SHUTDOWN is RST */
 		return;
 	}
 	if (c->guest_no_send && !c->host_wr_shut && c->fd >= 0) {
@@ -418,7 +421,7 @@ static void guest_data(struct dev *d, struct conn *c, const struct iovec *iov, u
 	if (c->wlen == 0) {
 		ssize_t w = writev(c->fd, iov, (int)n);
 		if (w < 0 && errno != EAGAIN && errno != EINTR) {
-			conn_reset(d, c);
+			conn_reset(d, c, "host write failed");
 			return;
 		}
 		if (w > 0) {
@@ -427,12 +430,12 @@ static void guest_data(struct dev *d, struct conn *c, const struct iovec *iov, u
 		}
 	}
 	if (len - done > WBUF_SIZE - c->wlen) { /* the guest ignored our credit */
-		conn_reset(d, c);
+		conn_reset(d, c, "guest exceeded its credit");
 		return;
 	}
 	if (done < len) {
 		if (!c->wbuf && !(c->wbuf = malloc(WBUF_SIZE))) {
-			conn_reset(d, c);
+			conn_reset(d, c, "out of memory");
 			return;
 		}
 		size_t tail = (c->whead + c->wlen) % WBUF_SIZE, rest = len - done;
@@ -545,7 +548,7 @@ static void guest_packet(struct dev *d, const struct vsock_hdr *h, const struct 
 		if (c->state == S_ESTABLISHED)
 			guest_data(d, c, iov, n, payload);
 		else
-			conn_reset(d, c);
+			conn_reset(d, c, "data before the connection was up");
 		break;
 	case VSOCK_OP_SHUTDOWN:
 		c->guest_no_rcv |= (h->flags & VSOCK_SHUTDOWN_RCV) != 0;
@@ -564,7 +567,7 @@ static void guest_packet(struct dev *d, const struct vsock_hdr *h, const struct 
 		break;
 	case VSOCK_OP_REQUEST: /* a second REQUEST on a live connection */
 	default:
-		conn_reset(d, c);
+		conn_reset(d, c, "unexpected REQUEST");
 		return;
 	}
 	if (c->state != S_DEAD) {
@@ -683,7 +686,7 @@ static uint32_t build_packet(struct dev *d, struct conn *c, struct vchain *ch, b
 			c->host_eof = true;
 			c->pend |= P_SHUTDOWN;
 		} else if (errno != EAGAIN) {
-			conn_reset(d, c);
+			conn_reset(d, c, "host read failed");
 			return build_packet(d, c, ch, requeue);
 		}
 	}
@@ -778,10 +781,10 @@ static void host_hello(struct dev *d, struct conn *c)
 		conn_kill(d, c);
 		return;
 	}
+	table_del(d, c); /* re-filed under its real ports */
 	c->line_len = 0;
 	c->peer_port = port;
 	c->state = S_CONNECTING;
-	table_del(d, c);
 	while (lookup(d, c->local_cid, d->next_port, port))
 		d->next_port = d->next_port == UINT32_MAX ? 1024 : d->next_port + 1;
 	c->local_port = d->next_port++;
@@ -835,13 +838,13 @@ void dev_conn_event(struct dev *d, struct conn *c, uint32_t events)
 			char ok[24];
 			int n = snprintf(ok, sizeof(ok), "OK %u\n", c->peer_port);
 			if (write(c->fd, ok, (size_t)n) != n) {
-				conn_reset(d, c);
+				conn_reset(d, c, "cannot write the OK line");
 				return;
 			}
 			c->ok_due = false;
 		}
 		if (flush_wbuf(d, c) < 0) {
-			conn_reset(d, c);
+			conn_reset(d, c, "host write failed");
 			return;
 		}
 		maybe_finish(d, c);
@@ -864,7 +867,10 @@ void dev_reset_conns(struct dev *d)
 			struct conn *c = d->buckets[b];
 			free(c->wbuf);
 			c->wbuf = NULL;
-			conn_kill(d, c);
+			if (c->state == S_DEAD) /* cannot happen; never loop on it */
+				table_del(d, c);
+			else
+				conn_kill(d, c);
 		}
 	d->norphans = 0;
 }

@@ -1,0 +1,317 @@
+/* carve-vsock end to end without QEMU: a fake QEMU + guest driver
+ * (emu/vsock/fakeguest.c) talks to the real backend binary over its
+ * vhost-user socket and shared memory; host sides are Unix sockets. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../emu/vsock/fakeguest.h"
+
+#define CID 42
+#define GUEST_BUF (256u * 1024)
+
+static char dir[32], uds[48], vhost[64], status_path[64];
+static pid_t backend;
+static struct fakeguest g;
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test_vsock.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(uds, sizeof(uds), "%s/vsock", dir);
+	snprintf(vhost, sizeof(vhost), "%s/vhost.sock", dir);
+	snprintf(status_path, sizeof(status_path), "%s/status", dir);
+	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : "build/bin/carve-vsock";
+	backend = fork();
+	if (backend == 0) {
+		execl(bin, bin, "--socket", vhost, "--uds", uds, "--cid", "42", "--status-file",
+		      status_path, "--once", "--verbose", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && access(vhost, F_OK) != 0; i++)
+		usleep(20000);
+	return fg_open(&g, vhost, 1) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fg_close(&g);
+	int st = 0;
+	/* --once: it exits when "QEMU" hangs up; a hung backend fails the suite. */
+	pid_t w = 0;
+	for (int i = 0; i < 200 && (w = waitpid(backend, &st, WNOHANG)) == 0; i++)
+		usleep(10000);
+	if (w == 0) {
+		kill(backend, SIGKILL);
+		waitpid(backend, &st, 0);
+		fprintf(stderr, "# carve-vsock did not exit after the disconnect\n");
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static struct vsock_hdr pkt(uint16_t op, uint32_t sport, uint64_t dcid, uint32_t dport)
+{
+	return (struct vsock_hdr){.src_cid = CID, .dst_cid = dcid, .src_port = sport, .dst_port = dport,
+				  .type = VSOCK_TYPE_STREAM, .op = op, .buf_alloc = GUEST_BUF};
+}
+
+static void expect(uint16_t op, uint32_t dport, struct vsock_hdr *h, uint8_t *buf, size_t cap)
+{
+	int n = fg_recv(&g, h, buf, cap, 3000);
+	assert_true(n >= 0);
+	assert_int_equal(h->op, op);
+	assert_int_equal(h->dst_cid, CID);
+	assert_int_equal(h->dst_port, dport);
+}
+
+static void test_config_cid(void **state)
+{
+	(void)state;
+	assert_int_equal(g.cid, CID);
+}
+
+static void test_heartbeat_builtin(void **state)
+{
+	(void)state;
+	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 5000, 3, 9000), r;
+	uint8_t b[16], hb = 0xB7;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, 5000, &r, b, sizeof(b));
+	assert_int_equal(r.src_cid, 3);
+	assert_int_equal(r.src_port, 9000);
+	h.op = VSOCK_OP_RW;
+	h.len = 1;
+	assert_int_equal(fg_send(&g, &h, &hb, 1), 0);
+	expect(VSOCK_OP_RW, 5000, &r, b, sizeof(b));
+	assert_int_equal(r.len, 1);
+	assert_int_equal(b[0], 0xB7);
+	h.op = VSOCK_OP_SHUTDOWN;
+	h.len = 0;
+	h.flags = 3;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RST, 5000, &r, b, sizeof(b));
+}
+
+static void test_refused_gets_rst(void **state)
+{
+	(void)state;
+	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 5001, 3, 1234), r;
+	uint8_t b[16];
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RST, 5001, &r, b, sizeof(b));
+	assert_int_equal(r.src_port, 1234);
+	/* data for a connection that does not exist: RST too */
+	h.op = VSOCK_OP_RW;
+	h.len = 2;
+	assert_int_equal(fg_send(&g, &h, "xy", 2), 0);
+	expect(VSOCK_OP_RST, 5001, &r, b, sizeof(b));
+	/* a sibling CID is not routed anywhere */
+	h = pkt(VSOCK_OP_REQUEST, 5002, 77, 9000);
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RST, 5002, &r, b, sizeof(b));
+}
+
+static int listen_at(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 12));
+}
+
+/* Guest -> host 4 MiB within credit, host -> guest 2 MiB written while the
+ * guest does not read (the rx ring fills; nothing may be lost), then EOF. */
+static void test_stream_both_ways(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "%s_7000", uds);
+	int l = listen_at(path);
+	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 6000, 3, 7000), r;
+	static uint8_t b[FG_TXBUF];
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, 6000, &r, b, sizeof(b));
+	uint32_t peer_alloc = r.buf_alloc, peer_fwd = r.fwd_cnt, tx_cnt = 0;
+	int hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+
+	/* host side reader in a child: checks the pattern, then writes 2 MiB back and closes */
+	pid_t child = fork();
+	if (child == 0) {
+		static uint8_t rb[65536];
+		size_t got = 0;
+		while (got < (4u << 20)) {
+			ssize_t n = read(hs, rb, sizeof(rb));
+			if (n <= 0)
+				_exit(1);
+			for (ssize_t i = 0; i < n; i++)
+				if (rb[i] != pattern(got + (size_t)i))
+					_exit(2);
+			got += (size_t)n;
+		}
+		for (size_t off = 0; off < (2u << 20); off += sizeof(rb)) {
+			for (size_t i = 0; i < sizeof(rb); i++)
+				rb[i] = pattern(off + i + 12345);
+			if (write(hs, rb, sizeof(rb)) != (ssize_t)sizeof(rb))
+				_exit(3);
+		}
+		_exit(0);
+	}
+	close(hs);
+	h.op = VSOCK_OP_RW;
+	size_t sent = 0;
+	while (sent < (4u << 20)) {
+		uint32_t credit = vsock_credit(peer_alloc, tx_cnt, peer_fwd);
+		if (credit == 0) { /* wait for a CREDIT_UPDATE */
+			expect(VSOCK_OP_CREDIT_UPDATE, 6000, &r, b, sizeof(b));
+			peer_fwd = r.fwd_cnt;
+			continue;
+		}
+		uint32_t k = credit < 60000 ? credit : 60000;
+		for (uint32_t i = 0; i < k; i++)
+			b[i] = pattern(sent + i);
+		h.len = k;
+		assert_int_equal(fg_send(&g, &h, b, k), 0);
+		sent += k;
+		tx_cnt += k;
+	}
+	/* let the host write 2 MiB while we read nothing (ring holds 1 MiB) */
+	usleep(300000);
+	size_t got = 0;
+	uint32_t fwd = 0;
+	for (;;) {
+		int n = fg_recv(&g, &r, b, sizeof(b), 5000);
+		assert_true(n >= 0);
+		if (r.op == VSOCK_OP_CREDIT_UPDATE)
+			continue;
+		if (r.op == VSOCK_OP_SHUTDOWN) {
+			assert_int_equal(r.flags & VSOCK_SHUTDOWN_SEND, VSOCK_SHUTDOWN_SEND);
+			break;
+		}
+		assert_int_equal(r.op, VSOCK_OP_RW);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(b[i], pattern(got + (size_t)i + 12345));
+		got += (size_t)n;
+		fwd += (uint32_t)n;
+		/* consume and tell the device, as Linux does */
+		struct vsock_hdr cu = pkt(VSOCK_OP_CREDIT_UPDATE, 6000, 3, 7000);
+		cu.fwd_cnt = fwd;
+		assert_int_equal(fg_send(&g, &cu, NULL, 0), 0);
+	}
+	assert_int_equal(got, 2u << 20);
+	int st;
+	waitpid(child, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	h.op = VSOCK_OP_SHUTDOWN;
+	h.len = 0;
+	h.flags = 3;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	for (;;) { /* credit updates may still be queued ahead of the RST */
+		assert_true(fg_recv(&g, &r, b, sizeof(b), 3000) >= 0);
+		if (r.op == VSOCK_OP_RST)
+			break;
+		assert_int_equal(r.op, VSOCK_OP_CREDIT_UPDATE);
+	}
+	close(l);
+	unlink(path);
+}
+
+static void test_host_connect_line(void **state)
+{
+	(void)state;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", uds);
+	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(write(s, "CONNECT 5555\n", 13), 13);
+	struct vsock_hdr r;
+	uint8_t b[64];
+	expect(VSOCK_OP_REQUEST, 5555, &r, b, sizeof(b));
+	assert_int_equal(r.src_cid, 3);
+	struct vsock_hdr h = pkt(VSOCK_OP_RESPONSE, 5555, 3, r.src_port);
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	char ok[16] = {0};
+	assert_int_equal(read(s, ok, 8), 8);
+	assert_string_equal(ok, "OK 5555\n");
+	assert_int_equal(write(s, "hi", 2), 2);
+	expect(VSOCK_OP_RW, 5555, &r, b, sizeof(b));
+	assert_memory_equal(b, "hi", 2);
+	/* guest resets: the host sees EOF */
+	h.op = VSOCK_OP_RST;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	assert_int_equal(read(s, ok, 1), 0);
+	close(s);
+	/* a malformed line is answered and closed */
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(write(s, "HELLO\n", 6), 6);
+	char e[64] = {0};
+	assert_true(read(s, e, sizeof(e) - 1) > 0);
+	assert_memory_equal(e, "ERROR", 5);
+	close(s);
+}
+
+static void test_exit_status(void **state)
+{
+	(void)state;
+	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 5010, 3, 9001), r;
+	uint8_t b[16];
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, 5010, &r, b, sizeof(b));
+	h.op = VSOCK_OP_RW;
+	h.len = 4;
+	assert_int_equal(fg_send(&g, &h, "137\n", 4), 0);
+	char got[8] = {0};
+	for (int i = 0; i < 100; i++) {
+		FILE *f = fopen(status_path, "r");
+		if (f) {
+			size_t n = fread(got, 1, sizeof(got) - 1, f);
+			fclose(f);
+			if (n)
+				break;
+		}
+		usleep(10000);
+	}
+	assert_string_equal(got, "137\n");
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_cid),
+		cmocka_unit_test(test_heartbeat_builtin),
+		cmocka_unit_test(test_refused_gets_rst),
+		cmocka_unit_test(test_stream_both_ways),
+		cmocka_unit_test(test_host_connect_line),
+		cmocka_unit_test(test_exit_status),
+	};
+	return cmocka_run_group_tests_name("vsock_loop", tests, setup, teardown);
+}
