@@ -245,6 +245,29 @@ static int parse_spki(const struct tlv *spki, struct x509_cert *c)
 	return 0;
 }
 
+/* Name: SEQUENCE OF SET OF SEQUENCE { OID, value }, walked to check that
+ * every length nests; names are then compared as bytes. */
+static int check_name(const struct tlv *name)
+{
+	struct der r, set, atv;
+	struct tlv t, oid, val;
+
+	der_enter(&r, name);
+	while (r.p < r.end) {
+		if (der_expect(&r, 0x31, &t) < 0 || t.len == 0)
+			return -EBADMSG;
+		der_enter(&set, &t);
+		while (set.p < set.end) {
+			if (der_expect(&set, TAG_SEQUENCE, &t) < 0)
+				return -EBADMSG;
+			der_enter(&atv, &t);
+			if (der_expect(&atv, TAG_OID, &oid) < 0 || der_next(&atv, &val) < 0 || atv.p != atv.end)
+				return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 static int parse_sig_alg(struct der *r)
 {
 	struct der alg;
@@ -275,7 +298,7 @@ static int parse_tbs(const struct tlv *tbs, struct x509_cert *c)
 		return -EBADMSG;
 	if ((e = parse_sig_alg(&r)) < 0)
 		return e;
-	if (der_expect(&r, TAG_SEQUENCE, &t) < 0)
+	if (der_expect(&r, TAG_SEQUENCE, &t) < 0 || check_name(&t) < 0)
 		return -EBADMSG;
 	c->issuer = t.start;
 	c->issuer_len = (size_t)(r.p - t.start);
@@ -285,7 +308,7 @@ static int parse_tbs(const struct tlv *tbs, struct x509_cert *c)
 	if (der_next(&v, &nb) < 0 || der_next(&v, &na) < 0 || v.p != v.end || parse_time(&nb, &c->not_before) < 0 ||
 	    parse_time(&na, &c->not_after) < 0)
 		return -EBADMSG;
-	if (der_expect(&r, TAG_SEQUENCE, &t) < 0)
+	if (der_expect(&r, TAG_SEQUENCE, &t) < 0 || check_name(&t) < 0)
 		return -EBADMSG;
 	c->subject = t.start;
 	c->subject_len = (size_t)(r.p - t.start);
