@@ -1,5 +1,5 @@
 # common/: code shared by every room (one header per concern).
-COMMON_SRCS := common/hex.c common/errors.c common/atomicfile.c common/sha384.c common/jsonw.c
+COMMON_SRCS := common/hex.c common/errors.c common/atomicfile.c common/sha384.c common/jsonw.c common/preadfull.c
 COMMON_HOST := $(B)/lib/libcarve-common.a
 COMMON_MUSL := $(B)/lib/musl/libcarve-common.a
 

@@ -37,9 +37,17 @@ TEST_SUITES += $(B)/tests/test_eif
 
 # Script tests (TAP): golden bytes and PCRs with an independent shell
 # recomputation, hostile corpus, sign/extract, mkeif, reproducibility.
-EIF_TEST_SCRIPTS := tests/eif-golden.sh
+EIF_TEST_SCRIPTS := tests/eif-golden.sh tests/eif-hostile.sh tests/eif-sign.sh tests/eif-mkeif.sh
 TEST_SUITES += $(EIF_TEST_SCRIPTS)
-TEST_DEPS += $(EIFTOOL)
+TEST_DEPS += $(MKEIF_DEPS)
+
+# The reader under libFuzzer (header + section walk + measure + signature +
+# metadata); its corpus holds the hostile files and valid EIFs.
+FUZZ_TARGETS += eif_reader
+FUZZ_SRCS_eif_reader := tests/fuzz/eif_reader.c $(EIF_LIB_SRCS)
+FUZZ_LIBS_eif_reader := $(DEPS_HOST)/lib/libcbor.a
+$(B)/fuzz/eif_reader: LDLIBS := -lz -lpthread
+$(call fuzz_objs,tests/fuzz/eif_reader.c): FUZZ_CFLAGS += -Ieif
 
 HELP_LINES += "eif|APP=PATH [NAME= CMD= ENV= INIT_CONF=]: build build/NAME.eif (default: the hello demo)"
 HELP_LINES += "verify-pcrs|EXPECT=pcrs.json [APP=...]: rebuild and compare PCRs, naming the input that differs"

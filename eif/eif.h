@@ -176,9 +176,6 @@ int eif_measure(int fd, const struct eif_info *info, struct eif_digests *dg,
 		struct eif_diag *d,
 		void (*progress)(uint64_t done, uint64_t total, void *arg), void *arg);
 
-/* pread() of exactly len bytes at off, retrying EINTR; end of file is -EIO. */
-int eif_pread_full(int fd, void *buf, size_t len, uint64_t off);
-
 /* What eif_write() packs. */
 struct eif_build {
 	const char *kernel_path;

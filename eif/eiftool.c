@@ -12,6 +12,7 @@
 
 #include "atomicfile.h"
 #include "eif.h"
+#include "preadfull.h"
 #include "eifsign.h"
 #include "errors.h"
 #include "hex.h"
@@ -257,27 +258,63 @@ static int eif_fail(const char *path, const struct eif_diag *d, int r, const cha
 	return r == -ENOMEM ? EXIT_FAIL : EXIT_INPUT;
 }
 
-/* Opens and fully validates an EIF (structure, signature encoding, CRC). */
-static int open_checked(const char *path, struct eif_info *info, struct eif_digests *dg,
-			int *fd_out)
+/* A file that passed every check, with what describe needs. */
+struct checked {
+	int fd;
+	struct eif_info info;
+	struct eif_digests dg;
+	struct eif_signature sig; /* if info.signature >= 0 */
+	char *md;                 /* metadata JSON (NUL-terminated) or NULL */
+};
+
+static void checked_close(struct checked *c)
 {
-	struct eif_diag d;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	close(c->fd);
+	free(c->md);
+	eif_signature_free(&c->sig);
+}
+
+static int read_section(int fd, const struct eif_section *s, char **out);
+
+/*
+ * Opens and fully validates an EIF: structure, CRC, signature encoding,
+ * metadata JSON.  0, or the exit code after printing the one-line error.
+ */
+static int open_checked(const char *path, struct checked *c)
+{
+	struct eif_diag d = {0};
+	struct progress p;
+	memset(c, 0, sizeof(*c));
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0) {
 		err_print(-errno, "open %s", path);
 		return EXIT_INPUT;
 	}
-	int r = eif_read_info(fd, info, &d);
-	if (r == 0) {
-		struct progress p;
-		r = eif_measure(fd, info, dg, &d, show_progress,
-				progress_for(info->file_size, &p, "checking"));
+	int r = eif_read_info(c->fd, &c->info, &d);
+	if (r == 0)
+		r = eif_measure(c->fd, &c->info, &c->dg, &d, show_progress,
+				progress_for(c->info.file_size, &p, "checking"));
+	if (r == 0 && c->info.signature >= 0) {
+		char *raw;
+		const struct eif_section *s = &c->info.s[c->info.signature];
+		if ((r = read_section(c->fd, s, &raw)) == 0) {
+			r = eif_signature_check((const uint8_t *)raw, s->size, c->dg.pcr0, &c->sig, &d);
+			free(raw);
+		}
+	}
+	if (r == 0 && c->info.metadata >= 0 &&
+	    (r = read_section(c->fd, &c->info.s[c->info.metadata], &c->md)) == 0) {
+		size_t len = c->info.s[c->info.metadata].size, lead = strspn(c->md, " \t\r\n");
+		if (jsonr_check(c->md, len) < 0 || c->md[lead] != '{') {
+			d.problem = EIF_E_METADATA;
+			snprintf(d.msg, sizeof(d.msg), "metadata section is not a JSON object");
+			r = -EBADMSG;
+		}
 	}
 	if (r < 0) {
-		close(fd);
+		checked_close(c);
 		return eif_fail(path, &d, r, "read");
 	}
-	*fd_out = fd;
 	return 0;
 }
 
@@ -524,7 +561,7 @@ static int read_section(int fd, const struct eif_section *s, char **out)
 	char *buf = malloc(s->size + 1);
 	if (!buf)
 		return -ENOMEM;
-	int r = eif_pread_full(fd, buf, s->size, s->offset + EIF_SECTION_HEADER_SIZE);
+	int r = pread_full(fd, buf, s->size, s->offset + EIF_SECTION_HEADER_SIZE);
 	if (r < 0) {
 		free(buf);
 		return r;
@@ -568,9 +605,9 @@ static int cmd_describe(int argc, char **argv)
 	static const struct option opts[] = {
 		{"compact", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {0}};
 	bool compact = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
 		case 'c': compact = true; break;
 		case 'h': fputs(usage_describe, stdout); return 0;
 		default: fputs(usage_describe, stderr); return EXIT_USAGE;
@@ -581,64 +618,36 @@ static int cmd_describe(int argc, char **argv)
 		fputs(usage_describe, stderr);
 		return EXIT_USAGE;
 	}
-	const char *path = argv[optind];
-	struct eif_info info;
-	struct eif_digests dg;
-	int fd, code = open_checked(path, &info, &dg, &fd);
+	struct checked c;
+	int code = open_checked(argv[optind], &c);
 	if (code)
 		return code;
-	char *md = NULL;
-	int r = 0;
-	struct eif_signature sig = {0};
-	struct eif_diag d = {0};
-	if (info.signature >= 0) {
-		char *raw;
-		if ((r = read_section(fd, &info.s[info.signature], &raw)) == 0) {
-			r = eif_signature_check((const uint8_t *)raw, info.s[info.signature].size,
-						dg.pcr0, &sig, &d);
-			free(raw);
-		}
-	}
-	if (r == 0 && info.metadata >= 0 && (r = read_section(fd, &info.s[info.metadata], &md)) == 0) {
-		size_t i = strspn(md, " \t\r\n");
-		if (jsonr_check(md, info.s[info.metadata].size) < 0 || md[i] != '{') {
-			d.problem = EIF_E_METADATA;
-			snprintf(d.msg, sizeof(d.msg), "metadata section is not a JSON object");
-			r = -EBADMSG;
-		}
-	}
-	close(fd);
-	if (r < 0) {
-		free(md);
-		eif_signature_free(&sig);
-		return eif_fail(path, &d, r, "read");
-	}
+	const struct eif_info *info = &c.info;
 	struct jsonw w;
 	jsonw_init(&w, stdout, !compact);
 	jsonw_object_open(&w, NULL);
-	jsonw_uint(&w, "EifVersion", info.h.version);
-	print_measurements(&w, &dg, info.signature >= 0 ? sig.pcr8 : NULL);
-	jsonw_bool(&w, "IsSigned", info.signature >= 0);
-	if (info.signature >= 0)
-		eif_signature_describe(&sig, &w);
+	jsonw_uint(&w, "EifVersion", info->h.version);
+	print_measurements(&w, &c.dg, info->signature >= 0 ? c.sig.pcr8 : NULL);
+	jsonw_bool(&w, "IsSigned", info->signature >= 0);
+	if (info->signature >= 0)
+		eif_signature_describe(&c.sig, &w);
 	jsonw_bool(&w, "CheckCRC", true);
-	if (info.signature >= 0)
-		jsonw_bool(&w, "SignatureCheck", sig.valid);
-	if (md) {
-		size_t len = info.s[info.metadata].size;
+	if (info->signature >= 0)
+		jsonw_bool(&w, "SignatureCheck", c.sig.valid);
+	if (c.md) {
+		size_t len = info->s[info->metadata].size;
 		struct meta_walk m = {&w, 0};
-		jsonr_members(md, len, meta_member, &m);
+		jsonr_members(c.md, len, meta_member, &m);
 		jsonw_object_open(&w, "Metadata");
 		m.pass = 1;
-		jsonr_members(md, len, meta_member, &m);
+		jsonr_members(c.md, len, meta_member, &m);
 		m.pass = 2;
-		jsonr_members(md, len, meta_member, &m);
+		jsonr_members(c.md, len, meta_member, &m);
 		jsonw_object_close(&w);
 	}
 	jsonw_object_close(&w);
 	jsonw_finish(&w);
-	free(md);
-	eif_signature_free(&sig);
+	checked_close(&c);
 	return 0;
 }
 
@@ -745,9 +754,9 @@ static int cmd_extract(int argc, char **argv)
 		{"kernel", required_argument, NULL, 'k'}, {"cmdline", required_argument, NULL, 'c'},
 		{"initrd", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'}, {0}};
 	const char *out[3] = {NULL, NULL, NULL};
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
 		case 'k': out[0] = optarg; break;
 		case 'c': out[1] = optarg; break;
 		case 'i': out[2] = optarg; break;
@@ -760,21 +769,20 @@ static int cmd_extract(int argc, char **argv)
 		fputs(usage_extract, stderr);
 		return EXIT_USAGE;
 	}
-	struct eif_info info;
-	struct eif_digests dg;
-	int fd, code = open_checked(argv[optind], &info, &dg, &fd);
+	struct checked c;
+	int code = open_checked(argv[optind], &c);
 	if (code)
 		return code;
 	static const uint16_t types[3] = {EIF_SECTION_KERNEL, EIF_SECTION_CMDLINE,
 					  EIF_SECTION_RAMDISK};
 	for (int i = 0; i < 3 && !code; i++) {
-		int r = out[i] ? extract_one(fd, &info, types[i], out[i]) : 0;
+		int r = out[i] ? extract_one(c.fd, &c.info, types[i], out[i]) : 0;
 		if (r < 0) {
 			err_print(r, "write %s", out[i]);
 			code = EXIT_OUTPUT;
 		}
 	}
-	close(fd);
+	checked_close(&c);
 	return code;
 }
 
@@ -786,9 +794,9 @@ static int cmd_sign(int argc, char **argv)
 		{"cert", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
 		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
 	const char *cert = NULL, *key = NULL, *out = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
+	int opt;
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (opt) {
 		case 'c': cert = optarg; break;
 		case 'k': key = optarg; break;
 		case 'o': out = optarg; break;
@@ -802,9 +810,8 @@ static int cmd_sign(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *in = argv[optind];
-	struct eif_info info;
-	struct eif_digests dg;
-	int fd, code = open_checked(in, &info, &dg, &fd);
+	struct checked c;
+	int code = open_checked(in, &c);
 	if (code)
 		return code;
 	char *cert_pem = NULL, *key_pem = NULL;
@@ -821,7 +828,7 @@ static int cmd_sign(int argc, char **argv)
 	size_t section_len = 0;
 	const char *why = NULL;
 	if (!code && (r = eif_signature_make((const uint8_t *)cert_pem, cert_len, key_pem, key_len,
-					     dg.pcr0, &section, &section_len, &why)) < 0) {
+					     c.dg.pcr0, &section, &section_len, &why)) < 0) {
 		err_msg("cannot sign %s: %s", in, why ? why : strerror(-r));
 		code = r == -ENOMEM ? EXIT_FAIL : EXIT_SIGN;
 	}
@@ -831,7 +838,8 @@ static int cmd_sign(int argc, char **argv)
 		if ((r = atomic_file_open(&af, out, 0644)) < 0) {
 			err_print(r, "create %s", out);
 			code = EXIT_OUTPUT;
-		} else if ((r = eif_write_signed(fd, &info, section, section_len, af.fd, &signed_dg)) < 0) {
+		} else if ((r = eif_write_signed(c.fd, &c.info, section, section_len, af.fd,
+						 &signed_dg)) < 0) {
 			atomic_file_abort(&af);
 			err_print(r, "write %s", out);
 			code = EXIT_OUTPUT;
@@ -840,7 +848,7 @@ static int cmd_sign(int argc, char **argv)
 			code = EXIT_OUTPUT;
 		}
 	}
-	close(fd);
+	checked_close(&c);
 	if (!code) {
 		uint8_t pcr8[SHA384_LEN];
 		struct jsonw w;

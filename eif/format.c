@@ -9,6 +9,7 @@
 
 #include "byteorder.h"
 #include "eif.h"
+#include "preadfull.h"
 
 void eif_header_encode(const struct eif_header *h, uint8_t out[EIF_HEADER_SIZE])
 {
@@ -107,22 +108,6 @@ int eif_check_header(const uint8_t raw[EIF_HEADER_SIZE], uint64_t file_size,
 	return 0;
 }
 
-int eif_pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static const char *type_name(uint16_t t)
 {
 	static const char *const names[] = {"invalid", "kernel", "cmdline", "ramdisk",
@@ -145,7 +130,7 @@ int eif_read_info(int fd, struct eif_info *info, struct eif_diag *d)
 	if (info->file_size < EIF_HEADER_SIZE)
 		return bad(d, EIF_E_TRUNCATED, "file is %" PRIu64 " bytes, shorter than the %u-byte header",
 			   info->file_size, EIF_HEADER_SIZE);
-	int r = eif_pread_full(fd, raw, sizeof(raw), 0);
+	int r = pread_full(fd, raw, sizeof(raw), 0);
 	if (r < 0)
 		return r;
 	r = eif_check_header(raw, info->file_size, &info->h, d);
@@ -155,7 +140,7 @@ int eif_read_info(int fd, struct eif_info *info, struct eif_diag *d)
 	info->kernel = info->cmdline = info->metadata = info->signature = -1;
 	for (unsigned i = 0; i < info->n; i++) {
 		uint8_t sh[EIF_SECTION_HEADER_SIZE];
-		if ((r = eif_pread_full(fd, sh, sizeof(sh), info->h.offsets[i])) < 0)
+		if ((r = pread_full(fd, sh, sizeof(sh), info->h.offsets[i])) < 0)
 			return r;
 		uint16_t type = load_be16(sh), flags = load_be16(sh + 2);
 		uint64_t size = load_be64(sh + 4);

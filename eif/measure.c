@@ -15,6 +15,7 @@
 
 #include "atomicfile.h"
 #include "eif.h"
+#include "preadfull.h"
 
 void eif_pcr_extend(const uint8_t digest[SHA384_LEN], uint8_t pcr[SHA384_LEN])
 {
@@ -89,7 +90,7 @@ static int fill(struct slot *s, const struct eif_piece *pc, uint64_t pos)
 		memcpy(s->data, pc->mem + pos, s->len);
 		return 0;
 	}
-	return eif_pread_full(pc->fd, s->data, s->len, pc->off + pos);
+	return pread_full(pc->fd, s->data, s->len, pc->off + pos);
 }
 
 int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_digests *dg,

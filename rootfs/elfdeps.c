@@ -1,0 +1,455 @@
+/*
+ * elfdeps — list what a dynamically linked ELF needs at run time, as mkcpio
+ * spec lines: its interpreter and every DT_NEEDED library, found the way the
+ * dynamic loader finds them, each with the chain of symlinks (including
+ * symlinked directories such as Debian's /lib -> usr/lib) that leads to it.
+ * A static ELF needs nothing and gives no lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "elf.h"
+#include "errors.h"
+
+enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_UNRESOLVED = 4 };
+
+static const char usage[] =
+	"Usage: elfdeps [--prefix DIR] [--sysroot ROOT] [--list] ELF\n"
+	"\n"
+	"Print, as mkcpio spec lines (`file`/`slink`), everything the dynamic\n"
+	"loader will open to start ELF: its PT_INTERP and, recursively, every\n"
+	"DT_NEEDED library, each with the symlinks on its path.  Libraries are\n"
+	"searched as ld.so does: DT_RPATH (of the object, then of the executable;\n"
+	"only when the object has no DT_RUNPATH), DT_RUNPATH, the directories of\n"
+	"/etc/ld.so.conf (include lines and globs followed; for a musl\n"
+	"interpreter /etc/ld-musl-ARCH.path instead), then the default\n"
+	"directories (/lib/TRIPLET /usr/lib/TRIPLET /lib64 /usr/lib64 /lib /usr/lib;\n"
+	"musl: /lib /usr/local/lib /usr/lib).  $ORIGIN is expanded; a candidate\n"
+	"of the wrong ELF class or machine is skipped, as ld.so skips it.\n"
+	"LD_LIBRARY_PATH is ignored: the host's environment must not leak in.\n"
+	"A static ELF prints nothing.\n"
+	"\n"
+	"  --prefix DIR     archive directory the paths go under (default rootfs)\n"
+	"  --sysroot ROOT   resolve inside ROOT instead of / (paths printed as seen\n"
+	"                   from inside ROOT)\n"
+	"  --list           print the resolved paths, one per line, instead\n"
+	"\n"
+	"Exit status: 0 listed; 2 usage; 3 ELF missing, unreadable or not an ELF\n"
+	"file (or a malformed one); 4 a library cannot be found (named, with the\n"
+	"object that needs it).  Paths with blanks or newlines are refused (the\n"
+	"spec format is blank-separated).\n";
+
+struct strs {
+	char **v;
+	size_t n, cap;
+};
+
+static bool strs_has(const struct strs *s, const char *x)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], x))
+			return true;
+	return false;
+}
+
+static int strs_add(struct strs *s, const char *x)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 32;
+		char **v = reallocarray(s->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (!(s->v[s->n] = strdup(x)))
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static void strs_free(struct strs *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+struct ctx {
+	const char *sysroot; /* "" for / */
+	const char *prefix;
+	bool list, musl;
+	uint8_t elf_class;
+	uint16_t machine;
+	struct strs conf_dirs;  /* ld.so.conf / ld-musl path */
+	struct strs emitted;    /* in-root paths already printed */
+	struct strs queue;      /* in-root paths of ELF objects to scan */
+	const char *exe_rpath;  /* the executable's DT_RPATH (no DT_RUNPATH) */
+	char *exe_rpath_store;
+	char exe_dir[PATH_MAX];
+};
+
+static void host_path(const struct ctx *c, char *out, size_t cap, const char *p)
+{
+	snprintf(out, cap, "%s%s", c->sysroot, p);
+}
+
+/* ---------------------------------------------------------- ld.so.conf */
+
+static int read_conf(struct ctx *c, const char *path, int depth);
+
+static int conf_line(struct ctx *c, char *line, int depth)
+{
+	line[strcspn(line, "#\n")] = '\0';
+	char *p = line + strspn(line, " \t");
+	if (!strncmp(p, "include", 7) && (p[7] == ' ' || p[7] == '\t')) {
+		char *pat = p + 8 + strspn(p + 8, " \t"), full[PATH_MAX];
+		pat[strcspn(pat, " \t")] = '\0';
+		/* Relative includes are relative to /etc. */
+		snprintf(full, sizeof(full), "%s%s%s", c->sysroot, pat[0] == '/' ? "" : "/etc/", pat);
+		glob_t g;
+		int r = 0;
+		if (glob(full, 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc && r == 0; i++)
+				r = read_conf(c, g.gl_pathv[i] + strlen(c->sysroot), depth + 1);
+			globfree(&g);
+		}
+		return r;
+	}
+	/* Entries are separated by blanks, ':' or ','. */
+	for (char *save, *d = strtok_r(p, " \t:,", &save); d; d = strtok_r(NULL, " \t:,", &save))
+		if (d[0] == '/' && !strs_has(&c->conf_dirs, d) && strs_add(&c->conf_dirs, d) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int read_conf(struct ctx *c, const char *path, int depth)
+{
+	char full[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	if (depth > 8)
+		return 0;
+	host_path(c, full, sizeof(full), path);
+	FILE *f = fopen(full, "r");
+	if (!f)
+		return 0; /* absent configuration: the defaults still apply */
+	int r = 0;
+	while (r == 0 && getline(&line, &cap, f) >= 0)
+		r = conf_line(c, line, depth);
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* ---------------------------------------------------------- emission */
+
+static int bad_path(const char *p)
+{
+	if (strpbrk(p, " \t\n\r")) {
+		err_msg("cannot package %s: the path contains a blank or newline", p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Emits the in-root path p the way the kernel resolves it: every symlink met
+ * (also on directories) becomes an slink line and resolution continues at
+ * its target; the final regular file becomes a file line.  Returns 0, or
+ * -ENOENT / -ELOOP / -EINVAL; *final gets the resolved in-root path.
+ */
+static int emit_path(struct ctx *c, const char *p, char *final, size_t final_cap)
+{
+	char cur[PATH_MAX], rest[PATH_MAX], host[PATH_MAX], target[PATH_MAX];
+	snprintf(rest, sizeof(rest), "%s", p);
+	cur[0] = '\0';
+	for (int hops = 0; hops < 40;) {
+		char *s = rest;
+		while (*s == '/')
+			s++;
+		if (!*s) {
+			host_path(c, host, sizeof(host), cur);
+			struct stat st;
+			if (stat(host, &st) < 0)
+				return -errno;
+			if (!S_ISREG(st.st_mode))
+				return -EINVAL;
+			snprintf(final, final_cap, "%s", cur);
+			if (strs_has(&c->emitted, cur))
+				return 0;
+			int r = bad_path(cur);
+			if (r < 0 || (r = strs_add(&c->emitted, cur)) < 0)
+				return r;
+			if (c->list)
+				printf("%s\n", cur);
+			else
+				printf("file %s%s %s %s 0 0\n", c->prefix, cur, host,
+				       st.st_mode & 0111 ? "0755" : "0644");
+			return 0;
+		}
+		size_t n = strcspn(s, "/");
+		char comp[NAME_MAX + 1];
+		if (n > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(comp, s, n);
+		comp[n] = '\0';
+		memmove(rest, s + n, strlen(s + n) + 1);
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(cur, '/');
+			if (slash)
+				*slash = '\0';
+			continue;
+		}
+		char next[PATH_MAX];
+		if ((size_t)snprintf(next, sizeof(next), "%s/%s", cur, comp) >= sizeof(next))
+			return -ENAMETOOLONG;
+		host_path(c, host, sizeof(host), next);
+		struct stat st;
+		if (lstat(host, &st) < 0)
+			return -errno;
+		if (!S_ISLNK(st.st_mode)) {
+			strcpy(cur, next);
+			continue;
+		}
+		ssize_t tl = readlink(host, target, sizeof(target) - 1);
+		if (tl < 0)
+			return -errno;
+		target[tl] = '\0';
+		if (!strs_has(&c->emitted, next)) {
+			int r = bad_path(next);
+			if (r == 0)
+				r = bad_path(target);
+			if (r < 0 || (r = strs_add(&c->emitted, next)) < 0)
+				return r;
+			if (c->list)
+				printf("%s -> %s\n", next, target);
+			else
+				printf("slink %s%s %s 0 0\n", c->prefix, next, target);
+		}
+		/* Continue at the target, then whatever followed this component;
+		 * a relative target is relative to the symlink's directory, cur. */
+		char joined[PATH_MAX];
+		if ((size_t)snprintf(joined, sizeof(joined), "%s%s%s", target[0] == '/' ? "" : "/",
+				     target, rest) >= sizeof(joined))
+			return -ENAMETOOLONG;
+		strcpy(rest, joined);
+		if (target[0] == '/')
+			cur[0] = '\0';
+		hops++;
+	}
+	return -ELOOP;
+}
+
+/* ---------------------------------------------------------- search */
+
+/* Whether the in-root path is an ELF the loader would accept for this app. */
+static bool usable(struct ctx *c, const char *p)
+{
+	char host[PATH_MAX];
+	host_path(c, host, sizeof(host), p);
+	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct elf_info e;
+	const char *why;
+	bool ok = elf_read(fd, &e, &why) == 0;
+	close(fd);
+	if (ok) {
+		ok = e.elf_class == c->elf_class && e.machine == c->machine;
+		elf_info_free(&e);
+	}
+	return ok;
+}
+
+/* Tries every directory of a ':'-separated list; $ORIGIN = origin. */
+static bool search_list(struct ctx *c, const char *list, const char *origin, const char *name,
+			char *out, size_t cap)
+{
+	char buf[PATH_MAX];
+	if (!list)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char dir[PATH_MAX];
+		const char *o = strstr(d, "$ORIGIN") ? "$ORIGIN" : strstr(d, "${ORIGIN}") ? "${ORIGIN}" : NULL;
+		if (o) {
+			const char *at = strstr(d, o);
+			snprintf(dir, sizeof(dir), "%.*s%s%s", (int)(at - d), d, origin, at + strlen(o));
+		} else {
+			snprintf(dir, sizeof(dir), "%s", d);
+		}
+		if ((size_t)snprintf(out, cap, "%s/%s", dir, name) < cap && usable(c, out))
+			return true;
+	}
+	return false;
+}
+
+static int resolve(struct ctx *c, const struct elf_info *obj, const char *origin,
+		   const char *name, char *out, size_t cap)
+{
+	if (strchr(name, '/')) {
+		snprintf(out, cap, "%s", name);
+		return usable(c, out) ? 0 : -ENOENT;
+	}
+	if (!obj->runpath && (search_list(c, obj->rpath, origin, name, out, cap) ||
+			      search_list(c, c->exe_rpath, c->exe_dir, name, out, cap)))
+		return 0;
+	if (search_list(c, obj->runpath, origin, name, out, cap))
+		return 0;
+	for (size_t i = 0; i < c->conf_dirs.n; i++)
+		if (search_list(c, c->conf_dirs.v[i], origin, name, out, cap))
+			return 0;
+	static const char glibc_dirs[] = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
+					 "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:"
+					 "/lib64:/usr/lib64:/lib:/usr/lib";
+	static const char musl_dirs[] = "/lib:/usr/local/lib:/usr/lib";
+	return search_list(c, c->musl ? musl_dirs : glibc_dirs, origin, name, out, cap) ? 0 : -ENOENT;
+}
+
+static void dirname_of(const char *p, char *out, size_t cap)
+{
+	const char *slash = strrchr(p, '/');
+	snprintf(out, cap, "%.*s", slash ? (int)(slash - p) : 0, p);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"prefix", required_argument, NULL, 'p'}, {"sysroot", required_argument, NULL, 's'},
+		{"list", no_argument, NULL, 'l'},         {"help", no_argument, NULL, 'h'}, {0}};
+	struct ctx c = {.sysroot = "", .prefix = "rootfs"};
+	int opt;
+	err_set_prog(argv[0]);
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p': c.prefix = optarg; break;
+		case 's': c.sysroot = optarg; break;
+		case 'l': c.list = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		err_msg("expected exactly one ELF");
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *app = argv[optind];
+	int fd = open(app, O_RDONLY | O_CLOEXEC);
+	struct elf_info exe;
+	const char *why;
+	int r = fd < 0 ? -errno : elf_read(fd, &exe, &why);
+	if (fd >= 0)
+		close(fd);
+	if (r == -ENOEXEC) {
+		err_msg("cannot package %s: not an ELF file", app);
+		return EXIT_INPUT;
+	}
+	if (r == -EBADMSG) {
+		err_msg("cannot package %s: malformed ELF: %s", app, why);
+		return EXIT_INPUT;
+	}
+	if (r < 0) {
+		err_print(r, "read %s", app);
+		return EXIT_INPUT;
+	}
+	int code = 0;
+	if (!exe.interp)
+		goto done; /* static (or static-pie): nothing to add */
+	c.elf_class = exe.elf_class;
+	c.machine = exe.machine;
+	c.musl = strstr(exe.interp, "ld-musl") != NULL;
+	if (!exe.runpath && exe.rpath)
+		c.exe_rpath = c.exe_rpath_store = strdup(exe.rpath);
+	char real[PATH_MAX];
+	if (!realpath(app, real)) {
+		err_print(-errno, "resolve %s", app);
+		code = EXIT_INPUT;
+		goto done;
+	}
+	dirname_of(real, c.exe_dir, sizeof(c.exe_dir));
+	if (c.musl) {
+		char pathfile[PATH_MAX];
+		const char *arch = strrchr(exe.interp, '-');
+		snprintf(pathfile, sizeof(pathfile), "/etc/ld-musl%.*s.path",
+			 arch ? (int)(strstr(arch, ".so") ? strstr(arch, ".so") - arch : 0) : 0, arch ? arch : "");
+		r = read_conf(&c, pathfile, 0);
+	} else {
+		r = read_conf(&c, "/etc/ld.so.conf", 0);
+	}
+	char final[PATH_MAX];
+	if (r == 0 && (r = emit_path(&c, exe.interp, final, sizeof(final))) < 0) {
+		err_print(r, "package %s: interpreter %s", app, exe.interp);
+		code = EXIT_UNRESOLVED;
+		goto done;
+	}
+	/* Breadth-first over the executable, then every library found. */
+	struct strs needed_by = {0};
+	for (size_t qi = 0; code == 0; qi++) {
+		struct elf_info obj;
+		char origin[PATH_MAX], host[PATH_MAX];
+		const char *who;
+		if (qi == 0) {
+			obj = exe;
+			snprintf(origin, sizeof(origin), "%s", c.exe_dir);
+			who = app;
+		} else if (qi - 1 < c.queue.n) {
+			who = c.queue.v[qi - 1];
+			host_path(&c, host, sizeof(host), who);
+			int lfd = open(host, O_RDONLY | O_CLOEXEC);
+			r = lfd < 0 ? -errno : elf_read(lfd, &obj, &why);
+			if (lfd >= 0)
+				close(lfd);
+			if (r < 0) {
+				err_msg("cannot package %s: library %s is unreadable or malformed", app, who);
+				code = EXIT_INPUT;
+				break;
+			}
+			dirname_of(who, origin, sizeof(origin));
+		} else {
+			break;
+		}
+		for (unsigned i = 0; i < obj.n_needed && code == 0; i++) {
+			char found[PATH_MAX];
+			if (strs_has(&needed_by, obj.needed[i]))
+				continue;
+			if (resolve(&c, &obj, origin, obj.needed[i], found, sizeof(found)) < 0) {
+				err_msg("cannot package %s: library %s (needed by %s) not found in "
+					"RPATH/RUNPATH, ld.so.conf or the default directories",
+					app, obj.needed[i], who);
+				code = EXIT_UNRESOLVED;
+			} else if ((r = emit_path(&c, found, final, sizeof(final))) < 0) {
+				err_print(r, "package %s: library %s", app, found);
+				code = r == -EINVAL ? EXIT_INPUT : EXIT_UNRESOLVED;
+			} else if (strs_add(&needed_by, obj.needed[i]) < 0 ||
+				   (!strs_has(&c.queue, final) && strs_add(&c.queue, final) < 0)) {
+				code = EXIT_INPUT;
+			}
+		}
+		if (qi > 0)
+			elf_info_free(&obj);
+	}
+	strs_free(&needed_by);
+done:
+	elf_info_free(&exe);
+	strs_free(&c.conf_dirs);
+	strs_free(&c.emitted);
+	strs_free(&c.queue);
+	free(c.exe_rpath_store);
+	if (code == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+		err_print(-EIO, "write the list");
+		code = EXIT_INPUT;
+	}
+	return code;
+}
