@@ -189,5 +189,7 @@ else
 fi
 if command -v g++ >/dev/null; then
 	check "nsm.h compiles as C++" g++ -fsyntax-only -x c++ -I"$dest/usr/include" tests/nsm-aws-example.c
+else
+	echo "# SKIP-NOTICE: the C++ compile check of nsm.h did not run: no g++"
 fi
 echo "1..$n"
