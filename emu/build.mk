@@ -40,3 +40,39 @@ $(B)/tests/test_vsock_loop: $(call host_objs,tests/unit/test_vsock_loop.c) $(FAK
 $(B)/tests/test_vsock_loop: LDLIBS := -lcmocka
 TEST_SUITES += $(B)/tests/test_vsock_loop
 TEST_DEPS += $(CARVE_VSOCK)
+
+# Fuzzing the backend's parsers (vhost-user messages, descriptor chains, lines).
+FUZZ_TARGETS += vsock_vhost
+FUZZ_SRCS_vsock_vhost := tests/fuzz/vsock_vhost.c emu/vsock/vhost.c emu/vsock/vring.c emu/vsock/vsock_proto.c
+
+# Benchmarks: the backend's packet path alone (no VM); boots under QEMU.
+$(B)/bench/emu-vsock-loop: $(call host_objs,bench/emu-vsock-loop.c) $(FAKEGUEST_OBJS) $(COMMON_HOST)
+	@mkdir -p $(@D)
+	$(host_link)
+BENCHES += $(B)/bench/emu-vsock-loop
+$(B)/bench/emu-vsock-loop: | $(CARVE_VSOCK)
+
+# `make run [EIF=...] [MEM=512] [CPUS=2] [FORWARD=8443:8443,...] [DEBUG=1] [ACCEL=auto]`.
+# Paths are the agreed interface paths: the kernel, init and eif fragments
+# are included after this one, so their variables are not set yet here.
+HELLO_EIF := $(B)/hello.eif
+EMU_MKEIF_DEPS := $(B)/bin/eiftool $(B)/bin/mkcpio $(B)/bin/elfdeps eif/mkeif
+EMU_BOOT_DEPS := $(B)/kernel/bzImage $(B)/enclave/init kernel-config/cmdline
+$(HELLO_EIF): $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS) $(B)/enclave/hello
+	eif/mkeif --app $(B)/enclave/hello --cmdline-file kernel-config/cmdline -o $@
+HELP_LINES += "run|[EIF=build/hello.eif MEM=512 CPUS=2 FORWARD=h:v,... DEBUG=1 ACCEL=auto]: boot an EIF under QEMU"
+.PHONY: run
+run: $(CARVE_VSOCK) $(QEMU_STAMP) $(if $(EIF),,$(HELLO_EIF))
+	@CARVE_QEMU=$$(cat $(QEMU_STAMP)) emu/carve-run --mem $(or $(MEM),512) --cpus $(or $(CPUS),2) \
+		--accel $(or $(ACCEL),auto) $(foreach f,$(subst $(comma), ,$(FORWARD)),--forward $(f)) \
+		$(if $(filter-out 0,$(DEBUG)),--debug) $(or $(EIF),$(HELLO_EIF))
+comma := ,
+
+# In-enclave test apps for the e2e suites (static musl).
+$(B)/tests/e2e/vsock-echo: $(call musl_objs,tests/e2e/apps/vsock-echo.c) $(COMMON_MUSL)
+	@mkdir -p $(@D)
+	$(musl_link)
+# Dynamically linked on purpose (glibc): eif/mkeif must pack its libraries.
+$(B)/tests/e2e/emu-glibc: tests/e2e/apps/emu-glibc.c
+	@mkdir -p $(@D)
+	$(HOST_CC) -O2 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -o $@ $<
