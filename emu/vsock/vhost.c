@@ -36,6 +36,7 @@ void vhu_dev_init(struct vhu_dev *d, uint64_t guest_cid)
 	d->guest_cid = guest_cid;
 	for (unsigned i = 0; i < VHU_NQUEUES; i++)
 		vring_init(&d->vq[i]);
+	vring_init(&d->scratch);
 }
 
 void vhu_dev_release(struct vhu_dev *d)
@@ -82,6 +83,8 @@ static size_t put_u64(uint8_t *out, uint32_t req, uint64_t v)
 /* Rings start on SET_VRING_KICK; with protocol features also need ENABLE. */
 static void ring_changed(struct vhu_dev *d, unsigned q, bool was_ready)
 {
+	if (q >= VHU_NQUEUES)
+		return;
 	struct vring *vr = &d->vq[q];
 	if (!was_ready && vring_ready(vr)) {
 		vring_sync_used(vr);
@@ -130,12 +133,14 @@ static int set_mem_table(struct vhu_dev *d, const struct vhu_msg *m)
 	return 0;
 }
 
+/* The ring a message names; queues beyond rx/tx (QEMU keeps the event
+ * queue) get a scratch ring that is configured but never processed. */
 static struct vring *msg_ring(struct vhu_dev *d, const struct vhu_msg *m, uint32_t min_size)
 {
 	if (m->size < min_size)
 		return NULL;
 	uint32_t idx = load_le32(m->payload) & VRING_IDX_MASK;
-	return idx < VHU_NQUEUES ? &d->vq[idx] : NULL;
+	return idx < VHU_NQUEUES ? &d->vq[idx] : &d->scratch;
 }
 
 /* SET_VRING_KICK/CALL/ERR: u64 index | NOFD flag, fd in ancillary data. */
@@ -223,7 +228,7 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		vr->desc_uva = load_le64(m->payload + 8);
 		vr->used_uva = load_le64(m->payload + 16);
 		vr->avail_uva = load_le64(m->payload + 24);
-		err = vring_map(vr, &d->mem);
+		err = vr == &d->scratch ? 0 : vring_map(vr, &d->mem);
 		vring_sync_used(vr);
 		break;
 	case VHU_SET_VRING_BASE:
@@ -237,10 +242,12 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		/* Stops the ring: no more guest-memory access until restarted. */
 		vr->started = false;
 		vr->enabled = false;
-		close_fd(&vr->kick_fd);
-		unsigned q = (unsigned)(vr - d->vq);
-		d->kick_changed |= 1u << q;
-		d->events |= VHU_EV_KICK_FD | VHU_EV_RESET;
+		unsigned q = load_le32(m->payload) & VRING_IDX_MASK;
+		if (q < VHU_NQUEUES) {
+			close_fd(&vr->kick_fd);
+			d->kick_changed |= 1u << q;
+			d->events |= VHU_EV_KICK_FD | VHU_EV_RESET;
+		}
 		uint8_t b[8];
 		store_le32(b, q);
 		store_le32(b + 4, vr->last_avail);
@@ -257,7 +264,7 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 			return -EINVAL;
 		bool was_ready = vring_ready(vr);
 		vr->enabled = load_le32(m->payload + 4) != 0;
-		ring_changed(d, (unsigned)(vr - d->vq), was_ready);
+		ring_changed(d, load_le32(m->payload) & VRING_IDX_MASK, was_ready);
 		break;
 	}
 	case VHU_GET_CONFIG: {

@@ -82,6 +82,7 @@ struct vhu_dev {
 	size_t map_len[GMEM_MAX_REGIONS];
 	void *map_base[GMEM_MAX_REGIONS];
 	struct vring vq[VHU_NQUEUES];
+	struct vring scratch;         /* messages for queues >= VHU_NQUEUES */
 	unsigned events;              /* VHU_EV_* since the caller last cleared it */
 	unsigned kick_changed;        /* bit per queue */
 	unsigned started;             /* bit per queue that (re)started */

@@ -336,6 +336,37 @@ static void test_vhost_legacy_start(void **state)
 	vhu_dev_release(&d);
 }
 
+/* QEMU's event queue (2) is its own: messages for it are accepted, ignored. */
+static void test_vhost_event_queue_ignored(void **state)
+{
+	(void)state;
+	struct vhu_dev d;
+	struct vhu_msg m;
+	uint8_t r[VHU_HDR_SIZE + VHU_MAX_PAYLOAD];
+	size_t rl;
+	vhu_dev_init(&d, 16);
+	msg(&m, VHU_SET_PROTOCOL_FEATURES, 0, 8);
+	store_le64(m.payload, 1u << 3);
+	vhu_handle(&d, &m, r, &rl);
+	msg(&m, VHU_SET_VRING_NUM, VHU_FLAG_NEED_REPLY, 8);
+	store_le32(m.payload, 2);
+	store_le32(m.payload + 4, 128);
+	assert_int_equal(vhu_handle(&d, &m, r, &rl), 0);
+	assert_int_equal(load_le64(r + 12), 0);
+	msg(&m, VHU_SET_VRING_ENABLE, VHU_FLAG_NEED_REPLY, 8);
+	store_le32(m.payload, 2);
+	store_le32(m.payload + 4, 1);
+	assert_int_equal(vhu_handle(&d, &m, r, &rl), 0);
+	assert_int_equal(load_le64(r + 12), 0);
+	assert_int_equal(d.events, 0);
+	msg(&m, VHU_GET_VRING_BASE, 0, 8);
+	store_le32(m.payload, 2);
+	assert_int_equal(vhu_handle(&d, &m, r, &rl), 0);
+	assert_int_equal(load_le32(r + 12), 2);
+	assert_int_equal(d.events & VHU_EV_RESET, 0);
+	vhu_dev_release(&d);
+}
+
 static void test_vhost_bad_mem_table(void **state)
 {
 	(void)state;
@@ -371,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_vhost_features_and_config),
 		cmocka_unit_test(test_vhost_header),
 		cmocka_unit_test(test_vhost_legacy_start),
+		cmocka_unit_test(test_vhost_event_queue_ignored),
 		cmocka_unit_test(test_vhost_bad_mem_table),
 	};
 	return cmocka_run_group_tests_name("vsock", tests, NULL, NULL);
