@@ -68,7 +68,8 @@ mkeif_eif() {
 	[ -z "$missing" ] || return 1
 	local name=$1
 	shift
-	eif/mkeif "$@" --name "$name" -o "$WORK/$name.eif" >"$WORK/$name.build.log" 2>&1
+	# No --name: it would also rename the app inside the image (/rootfs/NAME).
+	eif/mkeif "$@" -o "$WORK/$name.eif" >"$WORK/$name.build.log" 2>&1
 }
 
 # conf NAME LINES...: write $WORK/NAME.conf.
