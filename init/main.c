@@ -118,9 +118,9 @@ struct boot_config {
 	struct init_conf conf;
 	char **argv, **envp;
 	char *bufs[3];
-	const char *failed_file; /* set when a file could not be used */
-	int err;                 /* its errno (negative), or -EINVAL ... */
-	struct cfg_error where;  /* ... with the line and reason */
+	const char *failed_file; /* set when a file could not be used: */
+	int err;                 /* unreadable (negative errno), or */
+	struct cfg_error where;  /* malformed (where.reason is set) */
 };
 
 static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -182,7 +182,7 @@ static void print_config_error(const struct boot_config *bc)
 {
 	struct logline l;
 	log_begin(&l);
-	if (bc->err == -EINVAL) {
+	if (bc->where.reason) {
 		log_str(&l, bc->failed_file);
 		log_str(&l, ":");
 		log_u64(&l, bc->where.line);
