@@ -37,7 +37,9 @@ TEST_SUITES += $(B)/tests/test_eif
 
 # Script tests (TAP): golden bytes and PCRs with an independent shell
 # recomputation, hostile corpus, sign/extract, mkeif, reproducibility.
-EIF_TEST_SCRIPTS := tests/eif-golden.sh tests/eif-hostile.sh tests/eif-sign.sh tests/eif-mkeif.sh
+# eif-repro.sh clones the committed tree twice and builds it (about a minute).
+EIF_TEST_SCRIPTS := tests/eif-golden.sh tests/eif-hostile.sh tests/eif-sign.sh \
+	tests/eif-elfdeps.sh tests/eif-mkeif.sh tests/eif-repro.sh
 TEST_SUITES += $(EIF_TEST_SCRIPTS)
 TEST_DEPS += $(MKEIF_DEPS)
 
@@ -48,6 +50,10 @@ FUZZ_SRCS_eif_reader := tests/fuzz/eif_reader.c $(EIF_LIB_SRCS)
 FUZZ_LIBS_eif_reader := $(DEPS_HOST)/lib/libcbor.a
 $(B)/fuzz/eif_reader: LDLIBS := -lz -lpthread
 $(call fuzz_objs,tests/fuzz/eif_reader.c): FUZZ_CFLAGS += -Ieif
+
+# describe/build of a 1 GiB EIF against openssl dgst -sha384.
+BENCHES += bench/eif-measure.sh
+bench/eif-measure.sh: $(EIFTOOL)
 
 HELP_LINES += "eif|APP=PATH [NAME= CMD= ENV= INIT_CONF=]: build build/NAME.eif (default: the hello demo)"
 HELP_LINES += "verify-pcrs|EXPECT=pcrs.json [APP=...]: rebuild and compare PCRs, naming the input that differs"

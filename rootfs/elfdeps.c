@@ -379,6 +379,12 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	dirname_of(real, c.exe_dir, sizeof(c.exe_dir));
+	/* $ORIGIN is a path inside the root the app will see. */
+	char rroot[PATH_MAX];
+	size_t rl;
+	if (c.sysroot[0] && realpath(c.sysroot, rroot) && (rl = strlen(rroot)) > 1 &&
+	    !strncmp(c.exe_dir, rroot, rl) && (c.exe_dir[rl] == '/' || !c.exe_dir[rl]))
+		memmove(c.exe_dir, c.exe_dir + rl, strlen(c.exe_dir + rl) + 1);
 	if (c.musl) {
 		char pathfile[PATH_MAX];
 		const char *arch = strrchr(exe.interp, '-');

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# elfdeps resolves like ld.so, checked in a fake sysroot built here: RPATH
+# (used only without RUNPATH, also inherited from the executable), RUNPATH,
+# $ORIGIN, ld.so.conf with include globs, default directories, symlink
+# chains including symlinked directories, wrong-class candidates skipped,
+# and the errors for a missing library and a malformed ELF.
+set -uo pipefail
+. tests/eif-tap.sh
+ELFDEPS=${ELFDEPS:-build/bin/elfdeps}
+R=$T/root
+mkdir -p "$R"/{app,opt/rp,opt/run,conf/lib,usr/lib/x86_64-linux-gnu,etc/ld.so.conf.d,lib32skip,usr/lib64}
+so() { # so NAME OUT [ldflags...]
+	local name=$1 out=$2; shift 2
+	echo "int f_$name(void){return 1;}" >"$T/$name.c"
+	gcc -shared -fPIC -o "$out" "$T/$name.c" "$@"
+}
+# Libraries in five places; the executable needs four of them.
+so rp "$R/opt/rp/librp.so"
+so run "$R/opt/run/librun.so"
+so conf "$R/conf/lib/libconf.so.1.2"
+ln -s libconf.so.1.2 "$R/conf/lib/libconf.so.1"
+so def "$R/usr/lib/x86_64-linux-gnu/libdef.so"
+so orig "$R/app/liborig.so"
+# liboth needs libdeep through its own RUNPATH.
+mkdir -p "$R/opt/deep"
+so deep "$R/opt/deep/libdeep.so"
+echo 'int f_deep(void); int f_other(void){return f_deep();}' >"$T/other.c"
+gcc -shared -fPIC -o "$R/opt/run/libother.so" "$T/other.c" -L"$R/opt/deep" -ldeep -Wl,--enable-new-dtags,-rpath,/opt/deep
+printf 'include ld.so.conf.d/*.conf\n' >"$R/etc/ld.so.conf"
+printf '# comment\n/conf/lib\n' >"$R/etc/ld.so.conf.d/x.conf"
+# Debian's merged /usr: /lib -> usr/lib.
+ln -s usr/lib "$R/lib"
+# A 32-bit-looking decoy earlier in the search path must be skipped: a file
+# that is an ELF but of another class.
+printf '\177ELF\001\001\001' >"$R/opt/rp/libdef.so"; head -c 60 /dev/zero >>"$R/opt/rp/libdef.so"
+echo 'int f_rp(void),f_run(void),f_conf(void),f_def(void),f_orig(void),f_other(void);
+int main(void){return f_rp()+f_run()+f_conf()+f_def()+f_orig()+f_other();}' >"$T/main.c"
+# RPATH via --disable-new-dtags; $ORIGIN for liborig.
+gcc -o "$R/app/main" "$T/main.c" -L"$R/opt/rp" -L"$R/opt/run" -L"$R/conf/lib" -L"$R/usr/lib/x86_64-linux-gnu" \
+	-L"$R/app" -lrp -lrun -l:libconf.so.1 -ldef -lorig -lother -Wl,-rpath-link,"$R/opt/deep" \
+	-Wl,--disable-new-dtags,-rpath,/opt/rp:/opt/run:'$ORIGIN' 2>"$T/gccerr"
+check "fixture builds" "$?" 0
+# The interpreter, as a symlink chain inside the sysroot.
+mkdir -p "$R/usr/lib/x86_64-linux-gnu" && cp /lib64/ld-linux-x86-64.so.2 "$R/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+ln -s usr/lib64 "$R/lib64"
+ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
+so c "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
+
+"$ELFDEPS" --sysroot "$R" --list "$R/app/main" >"$T/list" 2>"$T/err"
+check "resolves (exit 0)" "$?" 0
+has() { if grep -qxF -- "$2" "$T/list"; then ok "$1"; else nok "$1"; sed 's/^/#   /' "$T/list" "$T/err"; fi; }
+has "interpreter symlinked dir /lib64" "/lib64 -> usr/lib64"
+has "interpreter symlink" "/usr/lib64/ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+has "/lib -> usr/lib followed" "/lib -> usr/lib"
+has "interpreter file" "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+has "RPATH" "/opt/rp/librp.so"
+has "RPATH (second entry)" "/opt/run/librun.so"
+has "\$ORIGIN" "/app/liborig.so"
+has "ld.so.conf include glob, symlink chain" "/conf/lib/libconf.so.1 -> libconf.so.1.2"
+has "ld.so.conf target file" "/conf/lib/libconf.so.1.2"
+has "default dir; wrong-class decoy in RPATH skipped" "/usr/lib/x86_64-linux-gnu/libdef.so"
+has "a library's own RUNPATH" "/opt/deep/libdeep.so"
+grep -q '/opt/rp/libdef.so' "$T/list" && nok "decoy not chosen" || ok "decoy not chosen"
+"$ELFDEPS" --sysroot "$R" --prefix rootfs "$R/app/main" >"$T/spec"
+grep -qxF "slink rootfs/lib64 usr/lib64 0 0" "$T/spec" && ok "spec: slink line" || nok "spec: slink line"
+grep -qxF "file rootfs/opt/rp/librp.so $R/opt/rp/librp.so 0755 0 0" "$T/spec" && ok "spec: file line" || nok "spec: file line"
+
+# Errors.
+rm "$R/opt/deep/libdeep.so"
+"$ELFDEPS" --sysroot "$R" "$R/app/main" >/dev/null 2>"$T/err"
+check "missing library: exit 4" "$?" 4
+grep -q "library libdeep.so (needed by /opt/run/libother.so) not found" "$T/err" && ok "missing library named with its user" || { nok "missing library named with its user"; cat "$T/err"; }
+printf '\177ELF\002\001\001' >"$T/bad.elf"; head -c 57 /dev/urandom >>"$T/bad.elf"
+printf '\377\377\377\377' | dd of="$T/bad.elf" bs=1 seek=32 conv=notrunc 2>/dev/null
+"$ELFDEPS" "$T/bad.elf" >/dev/null 2>"$T/err"
+check "malformed ELF: exit 3" "$?" 3
+check "malformed ELF: one line" "$(wc -l <"$T/err")" 1
+"$ELFDEPS" "$T/main.c" >/dev/null 2>"$T/err"
+check "not an ELF: exit 3" "$?" 3
+"$ELFDEPS" build/enclave/hello >"$T/static"
+check "static-pie: nothing to add" "$(wc -c <"$T/static")" 0
+echo "1..$n"
