@@ -20,27 +20,29 @@ const char *err_prog(void)
 	return prog_name;
 }
 
-int err_print(int err, const char *what_fmt, ...)
+/* "<tool>: <prefix><formatted><suffix>\n" on stderr, errno preserved. */
+static void report(const char *prefix, const char *suffix, const char *fmt, va_list ap)
 {
 	int saved = errno;
-	va_list ap;
-	fprintf(stderr, "%s: cannot ", prog_name);
-	va_start(ap, what_fmt);
-	vfprintf(stderr, what_fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(-err));
+	fprintf(stderr, "%s: %s", prog_name, prefix);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "%s%s\n", suffix ? ": " : "", suffix ? suffix : "");
 	errno = saved;
+}
+
+int err_print(int err, const char *what_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, what_fmt);
+	report("cannot ", strerror(-err), what_fmt, ap);
+	va_end(ap);
 	return err;
 }
 
 void err_msg(const char *fmt, ...)
 {
-	int saved = errno;
 	va_list ap;
-	fprintf(stderr, "%s: ", prog_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report("", NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	errno = saved;
 }
