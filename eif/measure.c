@@ -70,10 +70,12 @@ static void *worker(void *arg)
 			p->crc = crc32_z(p->crc, s->data, s->len);
 		if (s->flags & EIF_FEED_PCR2)
 			sha384_update(&p->pcr2, s->data, s->len);
-		if (p->out_fd >= 0 && p->err == 0)
-			p->err = write_all(p->out_fd, s->data, s->len);
+		/* Only this thread sets err, so reading it here needs no lock. */
+		int e = p->out_fd >= 0 && p->err == 0 ? write_all(p->out_fd, s->data, s->len) : 0;
 
 		pthread_mutex_lock(&p->mu);
+		if (e < 0)
+			p->err = e;
 		p->consumed++;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
