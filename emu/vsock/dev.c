@@ -577,10 +577,10 @@ static void guest_packet(struct dev *d, const struct vsock_hdr *h, const struct 
 	}
 }
 
-void dev_process_tx(struct dev *d)
+static void process_tx(struct dev *d, bool ignore_enable)
 {
 	struct vring *vr = &d->vhu.vq[VSOCK_TX];
-	if (!vring_ready(vr))
+	if (!vring_ready(vr) && !(ignore_enable && vr->num && vr->desc && vr->started))
 		return;
 	struct vchain ch;
 	int r;
@@ -606,6 +606,16 @@ void dev_process_tx(struct dev *d)
 	}
 	if (any)
 		d->tx_pending_irq = true;
+}
+
+void dev_process_tx(struct dev *d)
+{
+	process_tx(d, false);
+}
+
+void dev_drain_tx(struct dev *d)
+{
+	process_tx(d, true);
 }
 
 /* ------------------------------------------------------------ rx */

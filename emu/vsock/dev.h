@@ -94,5 +94,12 @@ void dev_end_batch(struct dev *d);
 /* Processes the tx ring, then the rx queue (also used by the loopback benchmark). */
 void dev_process_tx(struct dev *d);
 void dev_process_rx(struct dev *d);
+/*
+ * Before QEMU stops the tx ring (GET_VRING_BASE, after it disabled it):
+ * deliver what the guest queued anyway.  The spec wants a disabled ring
+ * processed without side effects, but the last packets of a guest that is
+ * powering off (init's exit status) must not be lost.
+ */
+void dev_drain_tx(struct dev *d);
 
 #endif

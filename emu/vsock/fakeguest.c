@@ -130,6 +130,17 @@ int fg_open(struct fakeguest *g, const char *vhost_path, int reply_ack)
 	if ((err = vmsg(g, VHU_GET_CONFIG, 0, cfg, 20, NULL, 0, r, 20)))
 		return err;
 	g->cid = load_le64(r + 12);
+	g->reply_ack = reply_ack;
+	return fg_start(g);
+}
+
+int fg_start(struct fakeguest *g)
+{
+	int reply_ack = g->reply_ack, err;
+	uint8_t r[32];
+	/* Fresh rings, as a rebooted driver would set them up. */
+	memset(g->mem, 0, TXBUFS);
+	g->rx_used_seen = g->tx_avail = g->rx_avail = g->tx_used_seen = 0;
 	/* Legacy virtio-mmio: no VERSION_1, just PROTOCOL_FEATURES. */
 	if ((err = vmsg_u64(g, VHU_SET_FEATURES, 0, 1ULL << VHOST_USER_F_PROTOCOL_FEATURES, NULL, 0, 0)))
 		return err;
@@ -168,6 +179,22 @@ int fg_open(struct fakeguest *g, const char *vhost_path, int reply_ack)
 	for (unsigned q = 0; q < 2; q++)
 		if ((err = vmsg_state(g, VHU_SET_VRING_ENABLE, q, 1, reply_ack)))
 			return err;
+	return 0;
+}
+
+int fg_stop(struct fakeguest *g)
+{
+	uint8_t r[8];
+	int err;
+	for (unsigned q = 0; q < 2; q++)
+		if ((err = vmsg_state(g, VHU_SET_VRING_ENABLE, q, 0, g->reply_ack)))
+			return err;
+	for (unsigned q = 0; q < 2; q++) {
+		uint8_t p[8] = {0};
+		store_le32(p, q);
+		if ((err = vmsg(g, VHU_GET_VRING_BASE, 0, p, 8, NULL, 0, r, 8)))
+			return err;
+	}
 	return 0;
 }
 

@@ -30,11 +30,16 @@ struct fakeguest {
 	uint16_t rx_used_seen, tx_avail, rx_avail, tx_used_seen;
 	unsigned tx_inflight;
 	uint64_t cid;           /* from GET_CONFIG */
+	int reply_ack;
 };
 
 /* Connects to vhost_path and runs QEMU's start sequence.  0 or -errno. */
 int fg_open(struct fakeguest *g, const char *vhost_path, int reply_ack);
 void fg_close(struct fakeguest *g);
+/* The driver's stop (guest reset): disable and stop both rings.  0 or -errno. */
+int fg_stop(struct fakeguest *g);
+/* The driver's (re)start: features, memory table, fresh rings.  0 or -errno. */
+int fg_start(struct fakeguest *g);
 
 /* Queues one packet on tx (waits for a free slot) and kicks.  0 or -errno. */
 int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len);

@@ -222,7 +222,7 @@ static int vhost_message(struct backend *b)
 	/* A stopping ring first delivers what the guest queued (init's exit
 	 * status is often the last thing it sends before the VM ends). */
 	if (m.req == VHU_GET_VRING_BASE)
-		dev_process_tx(&b->dev);
+		dev_drain_tx(&b->dev);
 	uint8_t reply[VHU_HDR_SIZE + VHU_MAX_PAYLOAD];
 	size_t rlen;
 	err = vhu_handle(&b->dev.vhu, &m, reply, &rlen);

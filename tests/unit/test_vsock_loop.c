@@ -302,6 +302,38 @@ static void test_exit_status(void **state)
 	assert_string_equal(got, "137\n");
 }
 
+/* A guest reset (rings stopped) drops every stream: the host sees EOF; after
+ * the restart new streams work. */
+static void test_guest_reset(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "%s_7100", uds);
+	int l = listen_at(path);
+	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 6100, 3, 7100), r;
+	uint8_t b[64];
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, 6100, &r, b, sizeof(b));
+	int hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+	assert_int_equal(fg_stop(&g), 0);
+	assert_int_equal(read(hs, b, 1), 0); /* EOF: the backend dropped it */
+	close(hs);
+	assert_int_equal(fg_start(&g), 0);
+	h.src_port = 6101;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, 6101, &r, b, sizeof(b));
+	hs = accept(l, NULL, NULL);
+	h.op = VSOCK_OP_RW;
+	h.len = 3;
+	assert_int_equal(fg_send(&g, &h, "abc", 3), 0);
+	assert_int_equal(read(hs, b, 3), 3);
+	assert_memory_equal(b, "abc", 3);
+	close(hs);
+	close(l);
+	unlink(path);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -312,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_stream_both_ways),
 		cmocka_unit_test(test_host_connect_line),
 		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_guest_reset),
 	};
 	return cmocka_run_group_tests_name("vsock_loop", tests, setup, teardown);
 }
