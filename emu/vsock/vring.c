@@ -159,7 +159,9 @@ void vring_sync_used(struct vring *vr)
 		vr->used_idx = load_le16(vr->used + 2);
 }
 
-size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len)
+/* Copies between [off, off+len) of the iovecs and buf, in either direction. */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off, uint8_t *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0;
 	for (unsigned i = 0; i < n && done < len; i++) {
@@ -170,29 +172,26 @@ size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst,
 		size_t k = iov[i].iov_len - off;
 		if (k > len - done)
 			k = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + off, k);
+		uint8_t *p = (uint8_t *)iov[i].iov_base + off;
+		if (to_iov)
+			memcpy(p, buf + done, k);
+		else
+			memcpy(buf + done, p, k);
 		done += k;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_copy_from(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len)
+{
+	return iov_copy(iov, n, off, dst, len, false);
+}
+
 size_t iov_copy_to(const struct iovec *iov, unsigned n, size_t off, const void *src, size_t len)
 {
-	size_t done = 0;
-	for (unsigned i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = iov[i].iov_len - off;
-		if (k > len - done)
-			k = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
+	/* The buffer is only read in this direction. */
+	return iov_copy(iov, n, off, (uint8_t *)(uintptr_t)src, len, true);
 }
 
 unsigned iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
