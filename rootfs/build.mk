@@ -53,3 +53,9 @@ verify-pcrs: $(EIF_PREREQS)
 	@test -n '$(EXPECT)' || { echo 'make verify-pcrs: give EXPECT=NAME.pcrs.json' >&2; exit 2; }
 	eif/mkeif $(MKEIF_ARGS) --expect '$(EXPECT)' \
 		-o $(B)/verify/$(or $(NAME),$(notdir $(EIF_APP))).eif
+
+# The ELF reader under libFuzzer; corpus: small real ELFs (static, dynamic,
+# shared, 32-bit) and truncations.
+FUZZ_TARGETS += elf_reader
+FUZZ_SRCS_elf_reader := tests/fuzz/elf_reader.c rootfs/elf.c
+$(call fuzz_objs,tests/fuzz/elf_reader.c): FUZZ_CFLAGS += -Irootfs
