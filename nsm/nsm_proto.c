@@ -48,6 +48,19 @@ static ssize_t finish(const struct cborw *w)
 	return w->overflow ? -ENOSPC : (ssize_t)w->len;
 }
 
+/* Writes the variant: a bare name for a unit variant (returns true: nothing
+ * follows), else a 1-entry map's key (the caller writes the fields). */
+static bool write_variant(struct cborw *w, enum nsm_op op, bool unit)
+{
+	if (unit) {
+		cborw_text(w, op_names[op]);
+		return true;
+	}
+	cborw_map(w, 1);
+	cborw_text(w, op_names[op]);
+	return false;
+}
+
 ssize_t nsm_request_encode(const struct nsm_request *req, uint8_t *buf, size_t cap)
 {
 	struct cborw w;
@@ -55,12 +68,8 @@ ssize_t nsm_request_encode(const struct nsm_request *req, uint8_t *buf, size_t c
 	cborw_init(&w, buf, cap);
 	if ((unsigned)req->op >= N_OPS)
 		return -EINVAL;
-	if (unit_request(req->op)) {
-		cborw_text(&w, op_names[req->op]);
+	if (write_variant(&w, req->op, unit_request(req->op)))
 		return finish(&w);
-	}
-	cborw_map(&w, 1);
-	cborw_text(&w, op_names[req->op]);
 	switch (req->op) {
 	case NSM_OP_DESCRIBE_PCR:
 	case NSM_OP_LOCK_PCR:
@@ -349,12 +358,8 @@ ssize_t nsm_response_encode(const struct nsm_response *resp, uint8_t *buf, size_
 	}
 	if ((unsigned)resp->op >= N_OPS)
 		return -EINVAL;
-	if (unit_response(resp->op)) {
-		cborw_text(&w, op_names[resp->op]);
+	if (write_variant(&w, resp->op, unit_response(resp->op)))
 		return finish(&w);
-	}
-	cborw_map(&w, 1);
-	cborw_text(&w, op_names[resp->op]);
 	switch (resp->op) {
 	case NSM_OP_DESCRIBE_PCR:
 		cborw_map(&w, 2);
