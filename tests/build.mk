@@ -11,3 +11,6 @@ TEST_SUITES += $(B)/tests/test_common
 
 # The dependency step itself: non-root without packages prints the command.
 TEST_SUITES += tests/deps-nonroot.sh
+
+# Enclave binaries are static; runs after `all` built them.
+TEST_SUITES += tests/enclave-static.sh
