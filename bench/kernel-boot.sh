@@ -27,8 +27,8 @@ boot_times() {
 		log=$out/$name.$i.log
 		kernel-config/probe.sh boot --mem 256 --append "$append" "$k" "$cpio" "$log" ||
 			{ echo "kernel-boot: $name did not boot (log: $log)" >&2; return 1; }
-		ri+=("$(awk '$2 == "PROBE-RUNINIT" { print $3 }' "$log")")
-		ti+=("$(awk '$2 == "PROBE-START" { print $1; exit }' "$log")")
+		ri+=("$(sed -n 's/.* PROBE-RUNINIT \([0-9.]*\).*/\1/p' "$log")")
+		ti+=("$(awk '/ PROBE-START/ { print $1; exit }' "$log")")
 	done
 	printf 'kernel-boot\trun-init-%s\t%s\ts\tkernel timestamp of Run /init, TCG microvm, median of %d\n' \
 		"$name" "$(printf '%s\n' "${ri[@]}" | median)" "$runs"

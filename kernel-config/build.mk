@@ -57,7 +57,7 @@ $(KERNEL_PROBE_CPIO): kernel-config/probe.sh $(B)/deps/packages-base.stamp
 # Tests: the fragments survived olddefconfig; two builds in two directories
 # give the same bzImage; the kernel boots and keeps AWS's init's cgroup-v1
 # contract (QEMU from the vm package group).
-TEST_SUITES += tests/kernel-config.sh tests/kernel-repro.sh
+TEST_SUITES += tests/kernel-config.sh tests/kernel-repro.sh tests/kernel-boot.sh
 TEST_DEPS += $(KERNEL_BZIMAGE) $(KERNEL_CONFIG) $(KERNEL_PROBE_CPIO) $(B)/deps/packages-vm.stamp
 
 # Benchmarks: size against Debian's generic kernel; boot time to /init,

@@ -12,6 +12,7 @@
 #       when the probe said PROBE-END, 1 otherwise (LOG says why)
 #
 # The probe /init prints "PROBE-..." lines:
+#   (each as a kernel log line: "<host s> [<kernel s>] PROBE-...")
 #   PROBE-START                     init is running
 #   PROBE-RUNINIT <seconds>         kernel timestamp of "Run /init"
 #   PROBE-CGROUP2 <controllers>     what cgroup v2 offers (before any v1 mount)
@@ -37,27 +38,32 @@ probe_init() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
-echo PROBE-START
+# Report through the kernel log (printk.devkmsg=on, level 2 so that even a
+# quiet command line shows it): under TCG microvm the UART's tty path
+# (interrupt driven) loses output, the console path (polled) does not, and
+# every line then carries the kernel's timestamp too.
+exec >/dev/kmsg 2>&1
+echo "<2>PROBE-START"
 t=$(dmesg | sed -n 's/^\[ *\([0-9.]*\)\] Run \/init as init process.*/\1/p')
-echo "PROBE-RUNINIT ${t:-none}"
+echo "<2>PROBE-RUNINIT ${t:-none}"
 mkdir -p /tmp/cg2
 if mount -t cgroup2 none /tmp/cg2; then
-	echo "PROBE-CGROUP2 $(cat /tmp/cg2/cgroup.controllers)"
+	echo "<2>PROBE-CGROUP2 $(cat /tmp/cg2/cgroup.controllers)"
 	umount /tmp/cg2
 else
-	echo "PROBE-CGROUP2 unmountable"
+	echo "<2>PROBE-CGROUP2 unmountable"
 fi
 mount -t tmpfs -o nodev,nosuid,noexec,mode=0755 cgroup_root /sys/fs/cgroup
 tail -n +2 /proc/cgroups | while read -r name hier num enabled; do
 	[ "$enabled" = 1 ] || continue
 	if mkdir /sys/fs/cgroup/$name &&
 	   mount -t cgroup -o nodev,nosuid,noexec,$name $name /sys/fs/cgroup/$name; then
-		echo "PROBE-CGROUP-OK $name"
+		echo "<2>PROBE-CGROUP-OK $name"
 	else
-		echo "PROBE-CGROUP-FAIL $name"
+		echo "<2>PROBE-CGROUP-FAIL $name"
 	fi
 done
-have() { if eval "$2" >/dev/null 2>&1; then echo "PROBE-HAVE $1"; else echo "PROBE-MISS $1"; fi; }
+have() { if eval "$2" >/dev/null 2>&1; then echo "<2>PROBE-HAVE $1"; else echo "<2>PROBE-MISS $1"; fi; }
 have tun '[ -c /dev/net/tun ]'
 have seccomp-filter 'grep -q "^Seccomp_filters:" /proc/self/status'
 have namespaces 'unshare -U -p -n -i -u -f true'
@@ -66,7 +72,7 @@ have ipv6 '[ -d /proc/sys/net/ipv6 ]'
 have vsock 'grep -qw vsock /proc/net/protocols || [ -e /dev/vsock ]'
 have no-modules '! [ -e /proc/modules ]'
 have no-debugfs '! grep -qw debugfs /proc/filesystems'
-echo PROBE-END
+echo "<2>PROBE-END"
 reboot -f
 EOF
 }
@@ -98,12 +104,18 @@ cmd_boot() {
 	local kernel=$1 initrd=$2 log=$3 qemu=${QEMU:-qemu-system-x86_64}
 	local cmdfile=${KERNEL_CMDLINE_FILE:-$here/cmdline}
 	command -v "$qemu" >/dev/null || die "cannot find $qemu: install qemu-system-x86 (mk/deps.sh packages vm)"
-	# panic=-1 and reboot=t only for the probe: end at once on a panic, and
-	# leave through a triple fault, which -no-reboot turns into QEMU's exit.
-	local cmdline
-	cmdline="$(cat "$cmdfile") panic=-1 reboot=t $append"
+	# Only for the probe: panic=-1 ends at once on a panic; reboot=t leaves
+	# through a triple fault, which -no-reboot turns into QEMU's exit;
+	# tsc_early_khz gives the TSC rate (TCG's TSC runs at the host's rate)
+	# because on a loaded host the kernel's calibration against the PIT
+	# fails under TCG, and microvm has no HPET or PM timer to fall back on:
+	# the kernel then hangs after "Marking TSC unstable".  With KVM,
+	# kvmclock makes this moot (and real Nitro has it).
+	local cmdline khz
+	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
+	cmdline="$(cat "$cmdfile") panic=-1 reboot=t printk.devkmsg=on ${khz:+tsc_early_khz=$khz} $append"
 	local start=${EPOCHREALTIME/./} now
-	timeout "${PROBE_TIMEOUT:-120}" "$qemu" -M "${PROBE_MACHINE:-microvm}" -accel tcg -cpu max -smp 2 -m "$mem" \
+	timeout "${PROBE_TIMEOUT:-120}" "$qemu" -M "${PROBE_MACHINE:-microvm,acpi=off}" -accel tcg -cpu "${PROBE_CPU:-max}" -smp 2 -m "$mem" \
 		-nodefaults -no-user-config -nographic -no-reboot -serial stdio \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" </dev/null 2>&1 |
 		while IFS= read -r line; do
