@@ -7,10 +7,8 @@ e2e_require build/hello.eif build/bin/carve-vsock build/emu/qemu.path /bin/busyb
 	build/kernel/bzImage build/enclave/init
 
 # Two small busybox EIFs: exit 3, and killed by SIGKILL (137).
-e2e_mkeif "$E2E_DIR/emu-exit3.eif" --app /bin/busybox --name emu-exit3 \
-	--cmd /busybox --cmd sh --cmd -c --cmd 'echo emu-exit3 running; exit 3' || e2e_done
-e2e_mkeif "$E2E_DIR/emu-kill.eif" --app /bin/busybox --name emu-kill \
-	--cmd /busybox --cmd sh --cmd -c --cmd 'echo emu-kill running; kill -9 $$' || e2e_done
+e2e_sh_eif "$E2E_DIR/emu-exit3.eif" emu-exit3 'echo emu-exit3 running; exit 3' || e2e_done
+e2e_sh_eif "$E2E_DIR/emu-kill.eif" emu-kill 'echo emu-kill running; kill -9 $$' || e2e_done
 
 # Boots run two at a time (both cores).
 e2e_boot_bg hello build/hello.eif

@@ -92,6 +92,16 @@ e2e_done() {
 	exit "$_e2e_failed"
 }
 
+# e2e_sh_eif OUT NAME SCRIPT: busybox as the root filesystem, running
+# "sh -c SCRIPT" (a static ELF app is renamed to /NAME, which busybox would
+# take for an applet name; a directory keeps /bin/busybox).
+e2e_sh_eif() {
+	local root=$E2E_DIR/$2-root
+	rm -rf "$root" && mkdir -p "$root/bin" && cp /bin/busybox "$root/bin/" ||
+		{ e2e_fail "assemble the $2 root filesystem"; return 1; }
+	e2e_mkeif "$1" --app "$root" --name "$2" --cmd /bin/busybox --cmd sh --cmd -c --cmd "$3"
+}
+
 # e2e_nsm_eif OUT: busybox + build/enclave/nsm + tests/e2e/apps/emu-nsm.sh as
 # the root filesystem (same inputs, same bytes: suites may each build it).
 e2e_nsm_eif() {
