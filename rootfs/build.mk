@@ -59,3 +59,8 @@ verify-pcrs: $(EIF_PREREQS)
 FUZZ_TARGETS += elf_reader
 FUZZ_SRCS_elf_reader := tests/fuzz/elf_reader.c rootfs/elf.c
 $(call fuzz_objs,tests/fuzz/elf_reader.c): FUZZ_CFLAGS += -Irootfs
+
+# QEMU's own measurement of the hello EIF (and of a signed one) must equal
+# eiftool's: boots under the emu room's launcher.
+TEST_SUITES += tests/eif-qemu-pcrs.sh
+TEST_DEPS += $(KERNEL_BZIMAGE) $(INIT_BIN) $(HELLO) $(MKEIF_DEPS) $(CARVE_VSOCK) $(QEMU_STAMP)
