@@ -137,6 +137,9 @@ check "explicit inputs need nothing from other rooms" "$out" ""
 if [ ! -e build/kernel/bzImage ]; then
 	out=$(eif/mkeif --app build/enclave/hello -o "$T/bad.eif" 2>&1)
 	check "missing default kernel: 'not yet available'" "$?:$(echo "$out" | grep -c 'not yet available: kernel')" "4:1"
+else
+	eif/mkeif --app build/enclave/hello -o "$T/defaults.eif" >/dev/null 2>"$T/err"
+	check "defaults (the kernel room's bzImage and cmdline, init) work" "$?" 0
 fi
 
 # --- verify mode ---
