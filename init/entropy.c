@@ -50,32 +50,35 @@ static int credit(const uint8_t *bytes, size_t n)
 	return r;
 }
 
-int entropy_seed(void)
+long entropy_seed(void)
 {
 	uint8_t seed[SEED_BYTES];
-	long n = 0;
-	int r = 0;
-	if (access("/dev/nsm", F_OK) == 0) {
-		n = nsm_fill(seed, sizeof(seed));
-		if (n < 0) {
-			log_fail("cannot read random bytes from /dev/nsm", (int)n);
-			return (int)n;
-		}
-		r = credit(seed, (size_t)n);
-		explicit_bzero(seed, sizeof(seed));
-		if (r < 0) {
-			log_fail("cannot add entropy (RNDADDENTROPY)", r);
-			return r;
-		}
+	if (access("/dev/nsm", F_OK) < 0)
+		return 0;
+	long n = nsm_fill(seed, sizeof(seed));
+	if (n < 0) {
+		log_fail("cannot read random bytes from /dev/nsm", (int)n);
+		return n;
 	}
+	int r = credit(seed, (size_t)n);
+	explicit_bzero(seed, sizeof(seed));
+	if (r < 0) {
+		log_fail("cannot add entropy (RNDADDENTROPY)", r);
+		return r;
+	}
+	return n;
+}
+
+void entropy_report(long credited)
+{
 	char rng[64];
 	if (sys_read_small("/sys/class/misc/hw_random/rng_current", rng, sizeof(rng)) < 0)
 		strcpy(rng, "none");
 	struct logline l;
 	log_begin(&l);
 	log_str(&l, "entropy: ");
-	if (n > 0) {
-		log_u64(&l, (uint64_t)n);
+	if (credited > 0) {
+		log_u64(&l, (uint64_t)credited);
 		log_str(&l, " bytes from the NSM credited");
 	} else {
 		log_str(&l, "no /dev/nsm, nothing credited");
@@ -83,5 +86,4 @@ int entropy_seed(void)
 	log_str(&l, "; hwrng ");
 	log_str(&l, rng);
 	log_end(&l);
-	return 0;
 }

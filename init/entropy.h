@@ -11,11 +11,16 @@
 #define CARVE_INIT_ENTROPY_H
 
 /*
- * Seeds from the NSM when /dev/nsm exists and prints one line saying how
- * many bytes were credited and which hwrng the kernel uses
- * (/sys/class/misc/hw_random/rng_current).  Returns 0 (including "no NSM
- * here") or a negative errno after printing what failed.
+ * Seeds from the NSM when /dev/nsm exists.  Returns the number of bytes
+ * credited (0: no NSM here) or a negative errno after printing what failed.
  */
-int entropy_seed(void);
+long entropy_seed(void);
+
+/*
+ * Prints one line: how many bytes were credited and which hwrng the kernel
+ * uses (/sys/class/misc/hw_random/rng_current; so call it once sysfs is
+ * mounted).
+ */
+void entropy_report(long credited);
 
 #endif

@@ -265,11 +265,14 @@ int main(int argc, char **argv)
 	hb_send(&hb);
 	log_event(hb.fd >= 0 ? "heartbeat sent" : "heartbeat not sent, retrying later");
 
+	long seeded = 0;
 	r = load_nsm_module();
 	if (r < 0)
 		log_fail("cannot load /nsm.ko", r);
 	if (r == 0)
-		r = entropy_seed();
+		seeded = entropy_seed();
+	if (seeded < 0)
+		r = (int)seeded;
 	log_event("entropy seeded");
 	if (r == 0 && !bc.failed_file) {
 		r = mounts_switch_root("/rootfs");
@@ -277,6 +280,8 @@ int main(int argc, char **argv)
 		if (r >= 0)
 			r = mounts_app();
 		log_event("mounted");
+		if (r == 0)
+			entropy_report(seeded);
 		if (r == 0)
 			r = net_lo_up();
 		if (r == 0 && bc.conf.hostname)
