@@ -50,6 +50,11 @@ check "bootstrap ramdisk in PCR1 only: manifest bootstrap sha" \
 	"$(sed -n 's/.*"bootstrap_ramdisk": {"Sha256": "\([0-9a-f]*\)"}.*/\1/p' "$T/hello.manifest.json")" \
 	"$(sha256sum <"$T/rd0" | cut -d' ' -f1)"
 
+mk --app build/enclave/hello --json -o "$T/j/hello.eif" >"$T/j.json"
+check "--json prints the manifest" "$(cat "$T/j.json")" "$(cat "$T/j/hello.manifest.json")"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert len(m["Measurements"]["PCR2"]) == 96' "$T/j.json"
+check "--json output parses as JSON" "$?" 0
+
 # --- cmd with blanks, env, init.conf, name ---
 printf 'log=debug\n' >"$T/init.conf"
 mk --app build/enclave/hello --name demo --cmd /hello --cmd 'two words' --cmd '' \
