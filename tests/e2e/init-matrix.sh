@@ -93,12 +93,14 @@ check() {
 	emu/carve-run --console-log "$log" --timeout "$TIMEOUT" "${hb[@]}" "$WORK/$name.eif" \
 		>"$WORK/$name.stdout" 2>"$WORK/$name.stderr"
 	local got=$?
+	# The serial console ends lines in CRLF.
+	tr -d '\r' <"$log" >"$log.txt" 2>/dev/null
 	[ "$got" -eq "$want" ] || why="exit status $got, expected $want"
 	for p in "$@"; do
 		[ -n "$why" ] && break
-		grep -Eq -- "$p" "$log" || why="console lacks /$p/"
+		grep -Eq -- "$p" "$log.txt" || why="console lacks /$p/"
 	done
-	if [ -z "$why" ] && grep -Eq 'Attempted to kill init|Kernel panic' "$log"; then
+	if [ -z "$why" ] && grep -Eq 'Attempted to kill init|Kernel panic' "$log.txt"; then
 		why="kernel panic on the console"
 	fi
 	if [ -z "$why" ]; then
@@ -106,7 +108,7 @@ check() {
 	else
 		not_ok "$name: $why"
 		sed 's/^/# stderr: /' "$WORK/$name.stderr" | tail -n 5
-		sed 's/^/# /' "$log" 2>/dev/null | tail -n 60
+		sed 's/^/# /' "$log.txt" 2>/dev/null | grep -Ev '^# \[ *[0-9]+\.[0-9]+\] [^i]' | tail -n 40
 	fi
 }
 

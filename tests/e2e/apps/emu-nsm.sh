@@ -16,3 +16,6 @@ if $N attest --nonce 0102 -o /tmp/doc; then
 	echo emu-doc-end
 fi
 echo "emu-nsm done"
+# The app is the console's session leader: its exit hangs the tty up, which
+# discards what the (slow, emulated) UART has not sent yet.  Let it drain.
+$B sleep 1
