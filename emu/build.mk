@@ -79,3 +79,11 @@ $(B)/tests/e2e/emu-glibc: tests/e2e/apps/emu-glibc.c
 BENCHES += bench/emu-boot.sh bench/emu-vsock.sh
 bench/emu-boot.sh: $(HELLO_EIF) $(CARVE_VSOCK) $(QEMU_STAMP)
 bench/emu-vsock.sh: $(B)/tests/e2e/vsock-echo $(CARVE_VSOCK) $(QEMU_STAMP) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS)
+
+# End-to-end suites: real boots under QEMU (TCG here; KVM where the probe
+# says it works).  tests/e2e/lib.sh holds the shared boot helpers.
+EMU_E2E_SUITES := tests/e2e/emu-boot.sh tests/e2e/emu-nsm.sh tests/e2e/emu-nsm-repeat.sh \
+	tests/e2e/emu-vsock.sh tests/e2e/emu-glibc.sh
+TEST_SUITES += $(EMU_E2E_SUITES)
+TEST_DEPS += $(QEMU_STAMP) $(CARVE_VSOCK) $(HELLO_EIF) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS) \
+	$(B)/enclave/nsm $(B)/bin/nsm $(B)/tests/e2e/vsock-echo $(B)/tests/e2e/emu-glibc
