@@ -41,12 +41,18 @@ FUZZ_TARGETS += init_conf init_cmdenv
 FUZZ_SRCS_init_conf := tests/fuzz/init_conf.c init/config.c
 FUZZ_SRCS_init_cmdenv := tests/fuzz/init_cmdenv.c init/config.c
 
-# The in-VM test app of tests/e2e/init-matrix.sh (static musl).
+# The in-VM matrix: one EIF per case, booted under the emulator
+# (tests/e2e/init-matrix.sh), with its static musl test app.  eif/ and emu/
+# are included before this fragment; kernel-config/ after it, hence the
+# literal bzImage path (the agreed KERNEL_BZIMAGE).
 INIT_PROBE := $(B)/tests/e2e/probe
 $(INIT_PROBE): $(call musl_objs,tests/e2e/apps/probe.c)
 	@mkdir -p $(@D)
 	$(musl_link)
 ALL_TARGETS += $(INIT_PROBE)
+TEST_SUITES += tests/e2e/init-matrix.sh
+TEST_DEPS += $(INIT_BIN) $(INIT_PROBE) $(MKEIF_DEPS) $(CARVE_VSOCK) $(QEMU_STAMP) \
+	$(B)/kernel/bzImage kernel-config/cmdline
 
 # Benchmarks: stripped size, and boot-path timings from the debug mode's
 # kernel-stamped lines.  init-boot.sh also needs `make kernel`, eif/mkeif

@@ -164,10 +164,12 @@ int vsock_report_status(int status, int timeout_ms)
 	if (fd < 0)
 		return fd;
 	int r = write_all(fd, line, n);
-	/* The VM ends right after this: wait (within the budget) for the
-	 * parent to close its side, so the line is known to have crossed
-	 * before the virtio queues are torn down. */
-	if (r == 0 && shutdown(fd, SHUT_WR) == 0) {
+	/* The VM ends right after this, so wait (within the budget) for the
+	 * parent's answer to a full shutdown: a virtio-vsock peer (Linux or
+	 * carve-vsock) answers SHUTDOWN(RCV|SEND) with RST once it has taken
+	 * everything before it, so the line has crossed before the virtio
+	 * queues are torn down. */
+	if (r == 0 && shutdown(fd, SHUT_RDWR) == 0) {
 		uint64_t used = now_ms() - start;
 		int left = used >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)used;
 		char sink;

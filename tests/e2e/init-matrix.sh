@@ -108,7 +108,7 @@ check() {
 	else
 		not_ok "$name: $why"
 		sed 's/^/# stderr: /' "$WORK/$name.stderr" | tail -n 5
-		sed 's/^/# /' "$log.txt" 2>/dev/null | grep -Ev '^# \[ *[0-9]+\.[0-9]+\] [^i]' | tail -n 40
+		sed 's/^/# /' "$log.txt" 2>/dev/null
 	fi
 }
 
