@@ -355,7 +355,13 @@ static int build_metadata(char **out, size_t *len, const char *name, const char 
 	char os[128], kver[128], when[64];
 	kernel_info(config, os, sizeof(os), kver, sizeof(kver));
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : 0;
+	char *end = NULL;
+	errno = 0;
+	long long secs = sde && *sde ? strtoll(sde, &end, 10) : 0;
+	/* Four-digit years only: RFC 3339 as nitro-cli prints it. */
+	if (sde && *sde && (errno || *end || secs < 0 || secs > 253402300799LL))
+		return -ERANGE;
+	time_t t = (time_t)secs;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
@@ -484,7 +490,12 @@ static int cmd_build(int argc, char **argv)
 		const char *slash = strrchr(kernel, '/');
 		name = slash ? slash + 1 : kernel;
 	}
-	if ((r = build_metadata(&md, &md_len, name, version, config, custom, custom_len)) < 0) {
+	if ((r = build_metadata(&md, &md_len, name, version, config, custom, custom_len)) == -ERANGE) {
+		err_msg("SOURCE_DATE_EPOCH=%s is not a number of seconds from 0 to 253402300799",
+			getenv("SOURCE_DATE_EPOCH"));
+		code = EXIT_USAGE;
+		goto done;
+	} else if (r < 0) {
 		err_print(r, "build metadata");
 		code = EXIT_FAIL;
 		goto done;

@@ -70,6 +70,10 @@ grep -q '"KernelVersion": "6.1.0"' "$T/d.json" && ok "KernelVersion from the con
 grep -q '"Owner": "carve tests"' "$T/d.json" && ok "CustomMetadata flattened into Metadata" || nok "CustomMetadata flattened into Metadata"
 grep -q '"BuildTime": "1970-01-01T00:00:00+00:00"' "$T/d.json" && ok "BuildTime from SOURCE_DATE_EPOCH" || nok "BuildTime from SOURCE_DATE_EPOCH"
 
+SOURCE_DATE_EPOCH=yesterday "$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 \
+	-o "$T/sde.eif" >/dev/null 2>"$T/err"
+check "a malformed SOURCE_DATE_EPOCH is a usage error (exit 2, no file)" "$?:$(ls "$T"/sde.* 2>/dev/null)" "2:"
+
 # pcr subcommand = nitro-cli pcr --input.
 "$EIFTOOL" pcr --file $G/ramdisk1 >"$T/p.json"
 check "pcr --file = E(bytes)" "$(pcr PCR "$T/p.json")" "$ind2"
