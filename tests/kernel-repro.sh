@@ -4,8 +4,10 @@
 # unpacked source) must give the same bzImage bytes as the cached one that
 # `make kernel` installed.  The verdict is cached with the build, keyed by
 # the input hash, so only a cold run (or changed inputs) builds twice.
-# Concurrent runs (several make test at once) share one second build: the
-# first takes a lock, the others wait for its verdict.
+#
+# The second build runs detached (its own session; log in the cache), so
+# an interrupted `make test` does not throw away half an hour of compiling,
+# and concurrent runs (several make test at once) wait for the same build.
 set -uo pipefail
 export LC_ALL=C
 img=build/kernel/bzImage
@@ -14,17 +16,29 @@ if [ ! -r "$img" ]; then
 	echo "not ok 1 - $img is missing (run make kernel)"; exit 1
 fi
 key=$(kernel-config/build.sh key) || { echo "not ok 1 - cannot compute the kernel cache key"; exit 1; }
+verdict_file=$cache/kernel-$key/repro
+pidfile=$cache/kernel-$key.repro.pid
+log=$cache/kernel-$key.repro.log
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
 mkdir -p "$cache"
 exec 9>"$cache/kernel-$key.repro.lock"
 flock 9
-# A second build that is still writing its log (started by a run that did
-# not take the lock) will write the verdict: wait for it, not race it.
-while [ ! -f "$cache/kernel-$key/repro" ] &&
-	find "$cache" -maxdepth 2 -path "$cache/kernel-$key.repro.*/build.log" -mmin -5 | grep -q .; do
+if [ ! -f "$verdict_file" ] && ! running; then
+	setsid kernel-config/build.sh repro >"$log" 2>&1 </dev/null &
+	echo $! >"$pidfile"
+	echo "# second kernel build started (pid $!, log $log)"
+fi
+flock -u 9
+while [ ! -f "$verdict_file" ] && running; do
 	sleep 10
 done
-verdict=$(kernel-config/build.sh repro) || { echo "not ok 1 - second kernel build failed"; exit 1; }
-read -r word a b <<<"$verdict"
+if [ ! -f "$verdict_file" ]; then
+	echo "not ok 1 - second kernel build ended without a verdict (log: $log)"
+	tail -n 20 "$log" 2>/dev/null | sed 's/^/# /'
+	exit 1
+fi
+read -r word a b <"$verdict_file"
 if [ "$word" = same ]; then
 	echo "ok 1 - two builds in two directories give the same bzImage (sha256 $a)"
 else
