@@ -15,9 +15,11 @@
 # 2-core host), CARVE_QEMU (else the path recorded in build/emu/qemu.path).
 set -uo pipefail
 export LC_ALL=C
-E2E_DIR=${E2E_DIR:-build/e2e}
+# One directory per run: several people may run `make test` in this checkout
+# at once.  Removed when the suite passes, kept (and named) when it fails.
+mkdir -p build/e2e
+E2E_DIR=${E2E_DIR:-$(mktemp -d "build/e2e/$(basename "$0" .sh).XXXXXX")}
 E2E_TIMEOUT=${E2E_TIMEOUT:-180}
-mkdir -p "$E2E_DIR"
 _e2e_n=0
 _e2e_failed=0
 if [ -z "${CARVE_QEMU:-}" ] && [ -s build/emu/qemu.path ]; then
@@ -89,6 +91,11 @@ e2e_rc() { cat "$E2E_DIR/$1.rc" 2>/dev/null || echo 255; }
 
 e2e_done() {
 	echo "1..$_e2e_n"
+	if [ "$_e2e_failed" -eq 0 ]; then
+		rm -rf "$E2E_DIR"
+	else
+		echo "# logs kept in $E2E_DIR"
+	fi
 	exit "$_e2e_failed"
 }
 
