@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/kernel-config.sh — TAP: the built kernel's .config has every option
-# the fragments request (olddefconfig drops options silently), the checker
-# itself catches drops, and the command line keeps what real Nitro needs.
+# the fragments request (olddefconfig drops options silently), the image
+# carries no build path, user, host or time, the checker itself catches
+# drops, and the command line keeps what real Nitro needs.
 #
 #   tests/kernel-config.sh [CONFIG]     default build/kernel/bzImage.config
 set -uo pipefail
@@ -25,6 +26,30 @@ else
 		esac
 	done < <("$check" --tap "$cfg" "${frags[@]}")
 	t "$cfg is a 6.12 x86_64 configuration" grep -q '^# Linux/x86 6\.12\.[0-9]* Kernel Configuration' "$cfg"
+fi
+
+# The image names no build path, user, host or time (reproducibility): the
+# LZ4 payload (legacy frame, magic 02 21 4c 18) is unpacked and searched.
+img=${cfg%.config}
+if [ -r "$img" ]; then
+	vmlinux=$(mktemp)
+	off=$(grep -obUaP '\x02\x21\x4c\x18' "$img" | head -1 | cut -d: -f1)
+	# lz4 exits 1 on the bytes the kernel appends after the frame; the
+	# payload is complete by then, so only the output counts.
+	[ -n "$off" ] && { tail -c +$((off + 1)) "$img" | lz4 -dc >"$vmlinux" 2>/dev/null; }
+	if [ -s "$vmlinux" ]; then
+		t "$img unpacks to a vmlinux with a Linux version string" grep -qa 'Linux version 6\.12' "$vmlinux"
+		stamp=$(date -u -d "@${SOURCE_DATE_EPOCH:-0}" '+%a %b %e %H:%M:%S UTC %Y')
+		t "version string names carve@carve, not the builder" grep -qaF "(carve@carve) (" "$vmlinux"
+		t "version string is build #1 at SOURCE_DATE_EPOCH ($stamp)" grep -qaF "#1 SMP $stamp" "$vmlinux"
+		cache=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/carve}
+		for leak in "$PWD/" "$cache/" "($(id -un)@" "@$(hostname))"; do
+			t "vmlinux does not contain '$leak'" bash -c '! grep -qaF -- "$1" "$2"' _ "$leak" "$vmlinux"
+		done
+	else
+		notok "$img: cannot find and unpack its LZ4 payload"
+	fi
+	rm -f "$vmlinux"
 fi
 
 # The checker must fail for the reasons it exists.
