@@ -6,8 +6,11 @@
 # the input hash, so only a cold run (or changed inputs) builds twice.
 #
 # The second build runs detached (its own session; log in the cache), so
-# an interrupted `make test` does not throw away half an hour of compiling,
-# and concurrent runs (several make test at once) wait for the same build.
+# an interrupted `make test` does not throw away the compiling, and
+# concurrent runs (several make test at once) wait for the same build.
+# The wait is bounded by KERNEL_REPRO_WAIT seconds (default 1200; an idle
+# 2-core host builds in about 5 minutes): past it the test fails, naming
+# the build's log, and the build goes on for the next run.
 set -uo pipefail
 export LC_ALL=C
 img=build/kernel/bzImage
@@ -21,18 +24,29 @@ pidfile=$cache/kernel-$key.repro.pid
 log=$cache/kernel-$key.repro.log
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
+wait_s=${KERNEL_REPRO_WAIT:-1200}
+case $wait_s in ''|*[!0-9]*) echo "not ok 1 - KERNEL_REPRO_WAIT=$wait_s is not a number of seconds"; exit 1 ;; esac
+deadline=$((SECONDS + wait_s))
 mkdir -p "$cache"
 exec 9>"$cache/kernel-$key.repro.lock"
-flock 9
+if ! flock -w "$wait_s" 9; then
+	echo "not ok 1 - another run held the reproducibility lock for ${wait_s}s (KERNEL_REPRO_WAIT)"
+	exit 1
+fi
 if [ ! -f "$verdict_file" ] && ! running; then
 	setsid kernel-config/build.sh repro >"$log" 2>&1 </dev/null &
 	echo $! >"$pidfile"
 	echo "# second kernel build started (pid $!, log $log)"
 fi
 flock -u 9
-while [ ! -f "$verdict_file" ] && running; do
+while [ ! -f "$verdict_file" ] && running && [ "$SECONDS" -lt "$deadline" ]; do
 	sleep 10
 done
+if [ ! -f "$verdict_file" ] && running; then
+	echo "not ok 1 - second kernel build still running after ${wait_s}s (KERNEL_REPRO_WAIT); it goes on: $log"
+	tail -n 3 "$log" 2>/dev/null | sed 's/^/# /'
+	exit 1
+fi
 if [ ! -f "$verdict_file" ]; then
 	echo "not ok 1 - second kernel build ended without a verdict (log: $log)"
 	tail -n 20 "$log" 2>/dev/null | sed 's/^/# /'
