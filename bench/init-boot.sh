@@ -21,8 +21,9 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf 'debug = yes\n' >"$work/init.conf"
+# No --name: it would also rename the app inside the image.
 eif/mkeif --app "$PROBE" --cmd /probe --cmd first-output --init-conf "$work/init.conf" \
-	--name init-boot -o "$work/boot.eif" >"$work/mkeif.log" 2>&1 ||
+	-o "$work/boot.eif" >"$work/mkeif.log" 2>&1 ||
 	{ cat "$work/mkeif.log" >&2; exit 1; }
 
 # ms between the "Run /init" line and the first line matching $2 in log $1.

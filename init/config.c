@@ -203,7 +203,7 @@ static const char *const rlimit_names[CFG_NLIMITS] = {
 
 enum key {
 	K_WORKDIR, K_HOSTNAME, K_UID, K_GID, K_GROUPS, K_GRACE, K_HEARTBEAT,
-	K_ON_EXIT, K_RESTART_LIMIT, K_DEBUG, K_COUNT
+	K_ON_EXIT, K_RESTART_LIMIT, K_CTTY, K_DEBUG, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
 	[K_WORKDIR] = "workdir",
@@ -215,6 +215,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_HEARTBEAT] = "heartbeat_budget_ms",
 	[K_ON_EXIT] = "on_exit",
 	[K_RESTART_LIMIT] = "restart_limit",
+	[K_CTTY] = "console_ctty",
 	[K_DEBUG] = "debug",
 };
 
@@ -278,10 +279,10 @@ static const char *apply(struct init_conf *c, int key, char *v)
 	case K_RESTART_LIMIT:
 		r = parse_u32(v, 0, 1000000, &c->restart_limit);
 		break;
+	case K_CTTY:
 	case K_DEBUG:
-		r = parse_bool(v, &c->debug);
-		if (r < 0)
-			return "debug must be yes or no";
+		if (parse_bool(v, key == K_CTTY ? &c->ctty : &c->debug) < 0)
+			return key == K_CTTY ? "console_ctty must be yes or no" : "debug must be yes or no";
 		return NULL;
 	default:
 		r = parse_rlimit(v, &c->rlimits[key - K_COUNT]);

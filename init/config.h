@@ -81,6 +81,7 @@ struct init_conf {
 	uint32_t heartbeat_budget_ms;
 	enum cfg_on_exit on_exit;
 	uint32_t restart_limit;
+	bool ctty;                  /* console as the app's controlling tty */
 	bool debug;
 };
 

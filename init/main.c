@@ -49,7 +49,7 @@ static const char usage[] =
 	"\n"
 	"/init.conf keys (see init/README.md): workdir, uid, gid, groups,\n"
 	"rlimit.<name>, hostname, shutdown_grace_ms, heartbeat_budget_ms,\n"
-	"on_exit, restart_limit, debug.\n";
+	"on_exit, restart_limit, console_ctty, debug.\n";
 
 static void put(int fd, const char *s)
 {

@@ -63,9 +63,12 @@ static void child_setup(const struct sup *s, const struct app *a)
 		signal(fault_signals[i], SIG_DFL);
 	sigprocmask(SIG_SETMASK, &s->orig_mask, NULL);
 	setsid();
-	/* Best effort: without a controlling tty the app still runs, it
-	 * just cannot use job control on the console. */
-	(void)ioctl(0, TIOCSCTTY, 0);
+	/* Opt-in only: when a session leader with a controlling tty exits,
+	 * the kernel hangs the tty up and flushes output still queued in the
+	 * UART, so the app's last lines would be lost (seen in the e2e
+	 * matrix).  Best effort: without it the app still runs. */
+	if (c->ctty)
+		(void)ioctl(0, TIOCSCTTY, 0);
 	/* Every fd init keeps is close-on-exec; this also covers any fd the
 	 * kernel or a future module leaks (kernels without close_range are
 	 * pre-5.9 and every init fd is O_CLOEXEC there anyway). */

@@ -35,8 +35,8 @@ struct app {
 };
 
 /*
- * Forks and execs the app: new session with the console as controlling
- * tty, init's original signal mask, fds >= 3 closed, rlimits, groups, gid,
+ * Forks and execs the app: new session (the console as its controlling
+ * tty only with console_ctty = yes), init's original signal mask, fds >= 3 closed, rlimits, groups, gid,
  * uid and working directory from the config, environ = envp, then
  * execvp() searching the app's own PATH.  A failure in the child prints
  * "init: cannot <what>: <why>" and exits 127 (exec: not found) or 126

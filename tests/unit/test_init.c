@@ -196,6 +196,7 @@ static void test_conf_defaults(void **state)
 	assert_int_equal(c.shutdown_grace_ms, 5000);
 	assert_int_equal(c.heartbeat_budget_ms, 60000);
 	assert_int_equal(c.on_exit, CFG_ON_EXIT_SHUTDOWN);
+	assert_false(c.ctty);
 	assert_false(c.debug);
 }
 
@@ -218,6 +219,7 @@ static void test_conf_full(void **state)
 				"heartbeat_budget_ms = 3000\n"
 				"on_exit = restart\n"
 				"restart_limit = 7\n"
+				"console_ctty = on\n"
 				"debug = yes");
 	cfg_defaults(&c);
 	assert_int_equal(cfg_parse_conf(in.buf, in.len, &c, &e), 0);
@@ -238,6 +240,7 @@ static void test_conf_full(void **state)
 	assert_int_equal(c.heartbeat_budget_ms, 3000);
 	assert_int_equal(c.on_exit, CFG_ON_EXIT_RESTART);
 	assert_int_equal(c.restart_limit, 7);
+	assert_true(c.ctty);
 	assert_true(c.debug);
 	input_free(&in);
 }
@@ -285,6 +288,7 @@ static void test_conf_errors(void **state)
 		{"hostname =\n", 1, "hostname must be 1-64 of [A-Za-z0-9.-]"},
 		{"on_exit = reboot\n", 1, "on_exit must be shutdown or restart"},
 		{"debug = maybe\n", 1, "debug must be yes or no"},
+		{"console_ctty = 2\n", 1, "console_ctty must be yes or no"},
 		{"rlimit.nofile = 10:5\n", 1, "rlimit soft value exceeds hard value"},
 		{"rlimit.nofile = 10:\n", 1, "rlimit must be N, unlimited or SOFT:HARD"},
 		{"rlimit.nofile = lots\n", 1, "rlimit must be N, unlimited or SOFT:HARD"},

@@ -18,6 +18,7 @@
  *   id              print uid, gid, groups, cwd, RLIMIT_NOFILE, hostname
  *   mounts          check /proc, /sys, /dev/pts, /dev/shm, /tmp, /run and
  *                   cgroup2 are mounted and /tmp is not noexec
+ *   ctty            say whether the app has a controlling tty (/dev/tty)
  *   first-output    print one line to the console and to /dev/kmsg (so the
  *                   kernel timestamps it; bench/init-boot.sh) and exit 0
  */
@@ -38,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +335,13 @@ int main(int argc, char **argv)
 		return print_id();
 	if (!strcmp(mode, "mounts"))
 		return mounts_check();
+	if (!strcmp(mode, "ctty")) {
+		int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
+		printf("probe: controlling tty %s\n", fd >= 0 ? "yes" : "no");
+		fflush(stdout);
+		tcdrain(1); /* this line must not be lost in the exit hangup */
+		return 0;
+	}
 	printf("probe: unknown mode '%s'\n", mode);
 	return 64;
 }
