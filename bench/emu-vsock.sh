@@ -21,9 +21,12 @@ emu/carve-run --timeout 600 --vsock-dir "$dir" "$eif" >"$work/console" 2>"$work/
 launcher=$!
 # Wait for the guest's listener (the client retries), then sample CPU times.
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-for _ in $(seq 300); do [ -S "$dir/vsock" ] && break; sleep 0.1; done
-backend=$(pgrep -f -- "--uds $dir/vsock" | head -1)
-qemu=$(pgrep -f -- "path=.*carve-run-state.*vhost.sock" -n)
+backend= qemu=
+for _ in $(seq 300); do
+	backend=$(pgrep -P "$launcher" -x carve-vsock) && qemu=$(pgrep -P "$launcher" -x qemu-system-x86) && break
+	sleep 0.1
+done
+[ -n "$backend" ] && [ -n "$qemu" ] || { echo "emu-vsock: the VM did not start" >&2; exit 1; }
 b0=$(cpu "$backend") q0=$(cpu "$qemu")
 out=$(tests/e2e/apps/vsock-client.py "$dir/vsock" 5000 1 $((size_mib << 20)))
 rc=$?
