@@ -32,7 +32,7 @@ since_init() {
 		function ts(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line + 0 }
 		/Run \/init as init process/ && !t0 { t0 = ts($0); next }
 		t0 && $0 ~ pat { printf "%.3f\n", (ts($0) - t0) * 1000; found = 1; exit }
-		END { if (!found) exit 1 }' "$1"
+		END { if (!found) exit 1 }' < <(tr -d '\r' <"$1") # the serial console says CRLF
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
