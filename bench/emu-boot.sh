@@ -29,7 +29,7 @@ for i in $(seq "$boots"); do
 	t_end=$EPOCHREALTIME
 	sleep 0.2 # let the stampers flush
 	[ "$rc" = 0 ] || { echo "emu-boot: boot $i failed (status $rc); see $work/*.$i" >&2; exit 1; }
-	read -r t_hb_wall rel < <(awk '/heartbeat 0xb7/ { gsub(/[\[\]]/, "", $3); print $1, $3; exit }' "$work/stderr.$i")
+	read -r t_hb_wall rel < <(awk '/heartbeat 0xb7/ { t = $0; sub(/^[^[]*\[ */, "", t); sub(/\].*/, "", t); print $1, t; exit }' "$work/stderr.$i")
 	t_out=$(awk -v l="$first_line" 'index($0, l) { print $1; exit }' "$work/console.$i")
 	[ -n "$rel" ] && [ -n "$t_out" ] || { echo "emu-boot: boot $i: no heartbeat or no app output" >&2; exit 1; }
 	hb+=("$rel")
@@ -44,7 +44,7 @@ printf 'emu-boot\tQEMU start -> launcher exit (%s, median of %d)\t%s\ts\t-\n' "$
 
 # Smallest MEM (MiB) that still boots the EIF to a clean exit.
 smallest=
-for m in 48 64 96 128 192 256 384 512; do
+for m in 16 24 32 36 40 44 48 64 96 128 256 512; do
 	if emu/carve-run --timeout 120 --mem "$m" "$eif" >/dev/null 2>&1; then smallest=$m; break; fi
 done
-printf 'emu-boot\tsmallest --mem that boots %s\t%s\tMiB\ttried 48 64 96 128 192 256 384 512\n' "$(basename "$eif")" "${smallest:-none}"
+printf 'emu-boot\tsmallest --mem that boots %s\t%s\tMiB\ttried 16 24 32 36 40 44 48 64 96 128 256 512\n' "$(basename "$eif")" "${smallest:-none}"
