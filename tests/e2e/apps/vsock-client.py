@@ -3,13 +3,27 @@
 enclave's echo server through carve-vsock ("CONNECT <port>" on DIR/vsock)
 and compare the SHA-256 of what was sent with what came back.
 
-usage: vsock-client.py UDS PORT CONNECTIONS BYTES_EACH
+usage: vsock-client.py UDS|tcp:HOSTPORT PORT CONNECTIONS BYTES_EACH
+(tcp:HOSTPORT: through carve-run --forward HOSTPORT:PORT, no CONNECT line)
 Prints one line per connection: "<n> <bytes> <sha-sent> <sha-received>";
 exit 0 when every connection got back exactly what it sent, in order."""
 import hashlib, os, socket, sys, threading, time
 
 def connect(uds, port, deadline):
     while True:
+        if uds.startswith("tcp:"):
+            s = socket.create_connection(("127.0.0.1", int(uds[4:])))
+            # The backend connects it to the guest; a refusal closes it at once.
+            s.settimeout(0.5)
+            try:
+                if s.recv(1, socket.MSG_PEEK) == b"":
+                    s.close()
+                    time.sleep(0.2)
+                    continue
+            except socket.timeout:
+                pass
+            s.settimeout(None)
+            return s
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             s.connect(uds)
