@@ -95,8 +95,8 @@ void dev_end_batch(struct dev *d);
 void dev_process_tx(struct dev *d);
 void dev_process_rx(struct dev *d);
 /*
- * Before QEMU stops the tx ring (GET_VRING_BASE, after it disabled it):
- * deliver what the guest queued anyway.  The spec wants a disabled ring
+ * Before QEMU stops the tx ring (GET_VRING_BASE, after it disabled it) or
+ * when QEMU hangs up: deliver what the guest queued anyway.  The spec wants a disabled ring
  * processed without side effects, but the last packets of a guest that is
  * powering off (init's exit status) must not be lost.
  */
