@@ -8,7 +8,7 @@
 # The second build runs detached (its own session; log in the cache), so
 # an interrupted `make test` does not throw away the compiling, and
 # concurrent runs (several make test at once) wait for the same build.
-# The wait is bounded by KERNEL_REPRO_WAIT seconds (default 600; an idle
+# The wait is bounded by KERNEL_REPRO_WAIT seconds (default 3000; an idle
 # 2-core host builds in about 5 minutes): past it the test fails, naming
 # the build's log, and the build goes on for the next run.
 set -uo pipefail
@@ -24,7 +24,7 @@ pidfile=$cache/kernel-$key.repro.pid
 log=$cache/kernel-$key.repro.log
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-wait_s=${KERNEL_REPRO_WAIT:-600}
+wait_s=${KERNEL_REPRO_WAIT:-3000}
 case $wait_s in ''|*[!0-9]*) echo "not ok 1 - KERNEL_REPRO_WAIT=$wait_s is not a number of seconds"; exit 1 ;; esac
 deadline=$((SECONDS + wait_s))
 mkdir -p "$cache"
