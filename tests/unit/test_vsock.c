@@ -210,6 +210,27 @@ static void msg(struct vhu_msg *m, uint32_t req, uint32_t flags, uint32_t size)
 	m->size = size;
 }
 
+/* A {u32 index, u32 num} request (vring state messages). */
+static int vstate(struct vhu_dev *d, uint32_t req, uint32_t flags, uint32_t idx, uint32_t num,
+		  uint8_t *r, size_t *rl)
+{
+	struct vhu_msg m;
+	msg(&m, req, flags, 8);
+	store_le32(m.payload, idx);
+	store_le32(m.payload + 4, num);
+	return vhu_handle(d, &m, r, rl);
+}
+
+static void reply_ack_on(struct vhu_dev *d)
+{
+	struct vhu_msg m;
+	uint8_t r[VHU_HDR_SIZE + VHU_MAX_PAYLOAD];
+	size_t rl;
+	msg(&m, VHU_SET_PROTOCOL_FEATURES, 0, 8);
+	store_le64(m.payload, 1u << VHU_PROTO_REPLY_ACK);
+	vhu_handle(d, &m, r, &rl);
+}
+
 static void test_vhost_features_and_config(void **state)
 {
 	(void)state;
@@ -341,27 +362,16 @@ static void test_vhost_event_queue_ignored(void **state)
 {
 	(void)state;
 	struct vhu_dev d;
-	struct vhu_msg m;
 	uint8_t r[VHU_HDR_SIZE + VHU_MAX_PAYLOAD];
 	size_t rl;
 	vhu_dev_init(&d, 16);
-	msg(&m, VHU_SET_PROTOCOL_FEATURES, 0, 8);
-	store_le64(m.payload, 1u << 3);
-	vhu_handle(&d, &m, r, &rl);
-	msg(&m, VHU_SET_VRING_NUM, VHU_FLAG_NEED_REPLY, 8);
-	store_le32(m.payload, 2);
-	store_le32(m.payload + 4, 128);
-	assert_int_equal(vhu_handle(&d, &m, r, &rl), 0);
+	reply_ack_on(&d);
+	assert_int_equal(vstate(&d, VHU_SET_VRING_NUM, VHU_FLAG_NEED_REPLY, 2, 128, r, &rl), 0);
 	assert_int_equal(load_le64(r + 12), 0);
-	msg(&m, VHU_SET_VRING_ENABLE, VHU_FLAG_NEED_REPLY, 8);
-	store_le32(m.payload, 2);
-	store_le32(m.payload + 4, 1);
-	assert_int_equal(vhu_handle(&d, &m, r, &rl), 0);
+	assert_int_equal(vstate(&d, VHU_SET_VRING_ENABLE, VHU_FLAG_NEED_REPLY, 2, 1, r, &rl), 0);
 	assert_int_equal(load_le64(r + 12), 0);
 	assert_int_equal(d.events, 0);
-	msg(&m, VHU_GET_VRING_BASE, 0, 8);
-	store_le32(m.payload, 2);
-	assert_int_equal(vhu_handle(&d, &m, r, &rl), 0);
+	assert_int_equal(vstate(&d, VHU_GET_VRING_BASE, 0, 2, 0, r, &rl), 0);
 	assert_int_equal(load_le32(r + 12), 2);
 	assert_int_equal(d.events & VHU_EV_RESET, 0);
 	vhu_dev_release(&d);
@@ -375,9 +385,7 @@ static void test_vhost_bad_mem_table(void **state)
 	uint8_t r[VHU_HDR_SIZE + VHU_MAX_PAYLOAD];
 	size_t rl;
 	vhu_dev_init(&d, 16);
-	msg(&m, VHU_SET_PROTOCOL_FEATURES, 0, 8);
-	store_le64(m.payload, 1u << 3);
-	vhu_handle(&d, &m, r, &rl);
+	reply_ack_on(&d);
 	msg(&m, VHU_SET_MEM_TABLE, VHU_FLAG_NEED_REPLY, 8 + 32);
 	store_le32(m.payload, 2); /* claims two regions, carries one */
 	m.fds[0] = memfd_create("guest", MFD_CLOEXEC);
