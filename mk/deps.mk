@@ -16,6 +16,9 @@ $(DEPS_STAMP): deps.lock $(DEPS_SCRIPT) $(B)/deps/packages-base.stamp
 	@mv $(B)/deps.new/host $(DEPS_HOST) && mv $(B)/deps.new/musl $(DEPS_MUSL) && rmdir $(B)/deps.new
 	@touch $@
 
+# The archives exist once the stamp's recipe ran (links name them directly).
+$(DEPS_HOST)/lib/%.a $(DEPS_MUSL)/lib/%.a: $(DEPS_STAMP) ;
+
 HELP_LINES += "deps|install pinned packages and build libcbor/BearSSL from Debian sources"
 .PHONY: deps
 deps: $(DEPS_STAMP)
