@@ -17,7 +17,7 @@ $(DEPS_STAMP): deps.lock $(DEPS_SCRIPT) $(B)/deps/packages-base.stamp
 	@touch $@
 
 # The archives exist once the stamp's recipe ran (links name them directly).
-$(DEPS_HOST)/lib/%.a $(DEPS_MUSL)/lib/%.a: $(DEPS_STAMP) ;
+$(DEPS_HOST)/lib/%.a $(DEPS_MUSL)/lib/%.a: | $(DEPS_STAMP) ;
 
 HELP_LINES += "deps|install pinned packages and build libcbor/BearSSL from Debian sources"
 .PHONY: deps
