@@ -21,7 +21,7 @@ CFLAGS_eif := -DCARVE_VERSION='"$(CARVE_VERSION)"'
 $(LIBEIF): $(call host_objs,$(EIF_LIB_SRCS))
 	@mkdir -p $(@D)
 	$(archive)
-$(EIFTOOL): $(call host_objs,eif/eiftool.c) $(LIBEIF) $(COMMON_HOST)
+$(EIFTOOL): $(call host_objs,eif/eiftool.c eif/eiftool_build.c) $(LIBEIF) $(COMMON_HOST)
 	@mkdir -p $(@D)
 	$(host_link)
 $(EIFTOOL): LDLIBS := $(EIF_LDLIBS)
