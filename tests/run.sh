@@ -13,6 +13,7 @@ set -uo pipefail
 export CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0
 failed=0
+failures=()
 logdir=${TEST_LOGS:-build/test-logs}
 mkdir -p "$logdir"
 
@@ -63,6 +64,16 @@ for suite in "$@"; do
 	echo "  $name: $p passed, $f failed"
 	passed=$((passed + p))
 	failed=$((failed + f))
+	if [ "$f" -gt 0 ]; then
+		while IFS= read -r line; do
+			failures+=("$name: $line")
+		done < <(grep -E '^not ok' "$log")
+	fi
+done
+# Repeat the failures just above the summary: CI logs are often read
+# from the tail only.
+for line in "${failures[@]}"; do
+	echo "FAILED $line"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
