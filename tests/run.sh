@@ -57,6 +57,7 @@ for suite in "$@"; do
 		f=1
 	fi
 	grep -E '^(ok|not ok) ' "$log" | sed "s|^|  $name: |" | grep -v ': ok ' || true
+	grep -E '^# SKIP-NOTICE: ' "$log" | sed "s|^# SKIP-NOTICE: |  $name: NOT RUN: |" || true
 	if [ "$f" -gt 0 ]; then
 		echo "  $name: --- log ($log) ---"
 		tail -n 40 "$log" | sed 's/^/    /'
