@@ -9,13 +9,16 @@ e2e_require build/hello.eif build/bin/carve-vsock build/emu/qemu.path /bin/busyb
 # Two small busybox EIFs: exit 3, and killed by SIGKILL (137).
 e2e_sh_eif "$E2E_DIR/emu-exit3.eif" emu-exit3 'echo emu-exit3 running; exit 3' || e2e_done
 e2e_sh_eif "$E2E_DIR/emu-kill.eif" emu-kill 'echo emu-kill running; kill -9 $$' || e2e_done
+# An app that never ends, for --timeout: hello may finish within a second
+# where KVM works.
+e2e_sh_eif "$E2E_DIR/emu-forever.eif" emu-forever 'echo emu-forever running; while :; do sleep 60; done' || e2e_done
 
 # Boots run two at a time (both cores).
 e2e_boot_bg hello build/hello.eif
 e2e_boot_bg exit3 "$E2E_DIR/emu-exit3.eif"
 wait
 e2e_boot_bg kill "$E2E_DIR/emu-kill.eif"
-e2e_boot_bg timeout build/hello.eif --timeout 1
+e2e_boot_bg timeout "$E2E_DIR/emu-forever.eif" --timeout 1
 wait
 
 rc=$(e2e_rc hello)
