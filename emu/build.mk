@@ -3,7 +3,8 @@
 #   emu/find-qemu           prints a nitro-enclave-capable QEMU (builds one)
 #   emu/carve-run           the launcher (also `make run`)
 
-VSOCK_SRCS := emu/vsock/vring.c emu/vsock/vhost.c emu/vsock/vsock_proto.c emu/vsock/dev.c
+VSOCK_SRCS := emu/vsock/vring.c emu/vsock/vhost.c emu/vsock/vsock_proto.c emu/vsock/dev.c \
+	emu/vsock/dev_guest.c emu/vsock/dev_host.c
 CARVE_VSOCK := $(B)/bin/carve-vsock
 VSOCK_LIB := $(B)/lib/libcarve-vsock.a
 

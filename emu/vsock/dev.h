@@ -14,6 +14,9 @@
  * Packets to the guest are never dropped when the rx ring is full: control
  * packets are flags on their connection, host data stays in the host socket
  * until a buffer is free.  The tx ring is always drained.
+ *
+ * Implemented by dev.c, dev_guest.c and dev_host.c (who does what:
+ * dev_internal.h).
  */
 #ifndef CARVE_VSOCK_DEV_H
 #define CARVE_VSOCK_DEV_H
