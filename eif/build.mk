@@ -12,8 +12,8 @@
 EIF_LIB_SRCS := eif/format.c eif/measure.c eif/write.c eif/jsonr.c eif/pem.c eif/sign.c
 LIBEIF := $(B)/lib/libeif.a
 EIFTOOL := $(B)/bin/eiftool
-# libcbor's encoder, zlib's CRC-32, a thread for PCR2 (BearSSL comes with
-# COMMON_HOST_LIBS).
+# libcbor's encoder, zlib (common/crc32.c falls back to it), a thread for
+# PCR2 (BearSSL comes with COMMON_HOST_LIBS).
 EIF_LDLIBS := $(DEPS_HOST)/lib/libcbor.a -lz -lpthread
 MKEIF_DEPS := $(EIFTOOL) $(B)/bin/mkcpio $(B)/bin/elfdeps eif/mkeif
 CFLAGS_eif := -DCARVE_VERSION='"$(CARVE_VERSION)"'

@@ -1,9 +1,10 @@
 /*
  * One pass over an EIF's bytes on two cores.  The calling thread reads each
  * chunk and feeds PCR0 (PCR1 is a copy of that state taken after ramdisk 0,
- * never a second hash); a worker computes the CRC, feeds PCR2 and writes the
- * output when building.  Chunks travel through a small ring so reading and
- * both hashes overlap.
+ * never a second hash); a worker feeds PCR2 and writes the output when
+ * building.  The CRC goes to whichever thread does not write: reading and
+ * writing cost about the same, and the CRC is small next to either hash.
+ * Chunks travel through a small ring so reading and both hashes overlap.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "atomicfile.h"
+#include "crc32.h"
 #include "eif.h"
 #include "preadfull.h"
 
@@ -48,7 +49,8 @@ struct pipe {
 	bool done;                   /* no more chunks will be produced */
 	int err;                     /* worker's first error */
 	int out_fd;
-	uLong crc;
+	bool worker_crc; /* else the reading thread computes it */
+	uint32_t crc;
 	sha384_context pcr2;
 };
 
@@ -66,8 +68,8 @@ static void *worker(void *arg)
 		struct slot *s = &p->slot[p->consumed % NBUF];
 		pthread_mutex_unlock(&p->mu);
 
-		if (s->flags & EIF_FEED_CRC)
-			p->crc = crc32_z(p->crc, s->data, s->len);
+		if (p->worker_crc && (s->flags & EIF_FEED_CRC))
+			p->crc = crc32_update(p->crc, s->data, s->len);
 		if (s->flags & EIF_FEED_PCR2)
 			sha384_update(&p->pcr2, s->data, s->len);
 		/* Only this thread sets err, so reading it here needs no lock. */
@@ -110,7 +112,7 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 	for (unsigned i = 0; i < NBUF; i++)
 		p->slot[i].data = mem + (size_t)i * CHUNK;
 	p->out_fd = out_fd;
-	p->crc = crc32_z(0, NULL, 0);
+	p->worker_crc = out_fd < 0;
 	sha384_init(&p->pcr2);
 	sha384_context pcr0, pcr1;
 	sha384_init(&pcr0);
@@ -144,6 +146,8 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 			 * cannot happen before this slot is reused, NBUF chunks on. */
 			if (pc->flags & EIF_FEED_PCR0)
 				sha384_update(&pcr0, s->data, s->len);
+			if (!p->worker_crc && (pc->flags & EIF_FEED_CRC))
+				p->crc = crc32_update(p->crc, s->data, s->len);
 			pos += s->len;
 			done += s->len;
 			if (progress)
@@ -167,7 +171,7 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 		eif_pcr_extend(d, dg->pcr1);
 		sha384_out(&p->pcr2, d);
 		eif_pcr_extend(d, dg->pcr2);
-		dg->crc = (uint32_t)p->crc;
+		dg->crc = p->crc;
 	}
 out:
 	pthread_cond_destroy(&p->cv);
