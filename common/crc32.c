@@ -12,9 +12,11 @@
  * Bit order: the CRC is reflected, so in a little-endian 128-bit register
  * bit k is the coefficient of x^(127-k) and the low quadword holds H.
  * PCLMULQDQ of two such 64-bit halves puts the coefficient of x^(126-k) in
- * bit k, one place off; each constant is therefore stored as
- * reflect32(x^N mod P) << 1, which multiplies the product by x^32 as well,
- * so the constant for a factor x^E is the one with N = E - 32.  Generator:
+ * bit k, one place off.  A constant stored as reflect32(x^N mod P) << 1
+ * makes the product read back, in the register's order, as H·x^(N+32): the
+ * shift absorbs the offset and a 32-bit constant in a 64-bit lane adds x^32.
+ * Folding by T bits thus takes N = T + 32 for H and N = T - 32 for L.
+ * Generator (its output is below):
  *
  *	uint64_t k(unsigned n)	// reflect32(x^n mod P) << 1
  *	{
@@ -24,9 +26,11 @@
  *		return (uint64_t)r << 1;
  *	}
  *
- * Last step: after folding, the one remaining block X satisfies CRC(M) =
- * X·x^32 mod P, which is the CRC of X's 16 bytes from a zero register, i.e.
- * zlib's crc32_z(0xffffffff, X, 16) with zlib's pre- and post-inversion.
+ * Last step: the one block X left after folding satisfies CRC(M) = X·x^32
+ * mod P, the CRC of X's 16 bytes from a zero register.  zlib starts from
+ * the inverse of the value it is given, so crc32_z(0xffffffff, X, 16) is
+ * that CRC with zlib's final inversion: the caller's running value.  (The
+ * caller's starting value was inverted into the first 32 message bits.)
  */
 #include <zlib.h>
 
