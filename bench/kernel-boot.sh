@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # bench/kernel-boot.sh — boot time of carve's kernel under QEMU/TCG
-# (-M microvm,acpi=off; nested KVM does not work on these hosts), LZ4 (the shipped
-# choice) against an XZ build of the same configuration, and the smallest
-# -m that still reaches the probe's /init.
+# (-M microvm,acpi=off; nested KVM does not work on these hosts), Zstandard
+# (the shipped choice) against an LZ4 build of the same configuration, and
+# the smallest -m that still reaches the probe's /init.
 #
 # Three clocks per boot (median of RUNS, default 3):
 #   to-kernel  host seconds from QEMU's start to "Linux version" (firmware
-#              and decompression: where XZ and LZ4 differ)
+#              and decompression: where the compressions differ)
 #   run-init   the kernel's own timestamp of "Run /init" (excludes firmware
 #              and decompression, which happen before the kernel clock starts)
 #   to-init    host seconds from QEMU's start to the probe /init's first line
 # On a shared, loaded host all three vary run to run (TCG slows with the
-# host), hence the median; the XZ-LZ4 difference in to-kernel stands out.
+# host), hence the median.
 set -euo pipefail
 export LC_ALL=C
 img=${1:-build/kernel/bzImage}
@@ -41,8 +41,7 @@ boot_times() {
 		"$name" "$(printf '%s\n' "${ti[@]}" | median)" "$runs"
 }
 
-boot_times lz4 "$img"
-boot_times lz4-quiet "$img" quiet
+boot_times zstd "$img"
 
 # Smallest memory (MiB, even steps) at which the probe still finishes.
 lo=8 hi=256
@@ -59,14 +58,14 @@ done
 printf 'kernel-boot\tmin-mem\t%d\tMiB\tsmallest -m reaching the probe /init (%s bytes initramfs); goal <= 32\n' \
 	"$hi" "$(stat -c %s "$cpio")"
 
-# The XZ variant: same fragments plus variants/xz.config, cached like the
-# main kernel (the first run compiles it: minutes).  XZ_BZIMAGE=FILE uses
-# an existing XZ build instead.
-xz=${XZ_BZIMAGE:-}
-if [ -z "$xz" ]; then
-	kernel-config/build.sh --fragment kernel-config/variants/xz.config install "$out/xz" >&2
-	xz=$out/xz/bzImage
+# The LZ4 variant: same fragments plus variants/lz4.config, cached like the
+# main kernel (the first run compiles it: minutes).  LZ4_BZIMAGE=FILE uses
+# an existing LZ4 build instead.
+lz4=${LZ4_BZIMAGE:-}
+if [ -z "$lz4" ]; then
+	kernel-config/build.sh --fragment kernel-config/variants/lz4.config install "$out/lz4" >&2
+	lz4=$out/lz4/bzImage
 fi
-printf 'kernel-boot\tbzImage-lz4\t%d\tbytes\tshipped\n' "$(stat -c %s "$img")"
-printf 'kernel-boot\tbzImage-xz\t%d\tbytes\tsame config, CONFIG_KERNEL_XZ\n' "$(stat -c %s "$xz")"
-boot_times xz "$xz"
+printf 'kernel-boot\tbzImage-zstd\t%d\tbytes\tshipped\n' "$(stat -c %s "$img")"
+printf 'kernel-boot\tbzImage-lz4\t%d\tbytes\tsame config, CONFIG_KERNEL_LZ4\n' "$(stat -c %s "$lz4")"
+boot_times lz4 "$lz4"

@@ -26,6 +26,9 @@
 # into place, so an interrupted build leaves nothing that looks finished.
 set -euo pipefail
 export LC_ALL=C TZ=UTC
+# Interrupted builds still run the EXIT trap that removes their temp dir.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 prog=kernel
 here=$(cd "$(dirname "$0")" && pwd)
@@ -87,6 +90,7 @@ kernel_key() {
 		gcc --version | head -1
 		ld --version | head -1
 		lz4 --version 2>&1 | head -1 || true
+		zstd --version 2>&1 | head -1 || true
 		xz --version | head -1
 		cat "$here/build.sh"
 	} | sha256sum | cut -c1-16
@@ -145,7 +149,18 @@ build_in() {
 	wait "$pid" || { tail -n 30 "$log" >&2; die "cannot compile the kernel (log: $log)"; }
 	cp "$obj/arch/$karch/boot/bzImage" "$dir/bzImage"
 	cp "$obj/.config" "$dir/bzImage.config"
+	# Symbols for reading "initcall_debug nokaslr" boot logs; not shipped.
+	cp "$obj/System.map" "$dir/System.map"
 	say "built bzImage: $(stat -c %s "$dir/bzImage") bytes in $(( $(date +%s) - start )) s"
+}
+
+# keep_log_and_remove DIR: after a failed build, keep DIR's log next to the
+# cache entry (DIR itself is removed: nothing half-built stays behind).
+keep_log_and_remove() {
+	if cp -f "$1/build.log" "$cache/kernel-$key.failed.log" 2>/dev/null; then
+		say "the full log is kept in $cache/kernel-$key.failed.log"
+	fi
+	rm -rf "$1"
 }
 
 # ensure_built: the cached build for the current key exists afterwards.
@@ -160,9 +175,12 @@ ensure_built() {
 		unpack_source
 		local tmp
 		tmp=$(mktemp -d "$cache/kernel-$key.tmp.XXXXXX")
+		# A failed build leaves nothing behind but its log.
+		trap 'keep_log_and_remove "$tmp"' EXIT
 		build_in "$tmp" "$tmp/build.log"
 		rm -rf "$tmp/obj"
-		mv -T "$tmp" "$kdir" || { rm -rf "$tmp"; die "cannot move the build into $kdir"; }
+		mv -T "$tmp" "$kdir" || die "cannot move the build into $kdir"
+		trap - EXIT
 	fi
 	exec 9>&-
 }
@@ -189,7 +207,9 @@ repro)
 		unpack_source
 		tmp=$(mktemp -d "$cache/kernel-$key.repro.XXXXXX")
 		say "reproducibility: second build in $tmp"
+		trap 'keep_log_and_remove "$tmp"' EXIT
 		build_in "$tmp" "$tmp/build.log"
+		trap - EXIT
 		a=$(sha256sum <"$kdir/bzImage" | cut -d' ' -f1)
 		b=$(sha256sum <"$tmp/bzImage" | cut -d' ' -f1)
 		if [ "$a" = "$b" ]; then v="same $a"; else v="differ $a $b"; fi

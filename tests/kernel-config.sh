@@ -29,14 +29,20 @@ else
 fi
 
 # The image names no build path, user, host or time (reproducibility): the
-# LZ4 payload (legacy frame, magic 02 21 4c 18) is unpacked and searched.
+# compressed payload (a Zstandard frame, magic 28 b5 2f fd, or for the LZ4
+# bench variant a legacy LZ4 frame, 02 21 4c 18) is unpacked and searched.
 img=${cfg%.config}
 if [ -r "$img" ]; then
 	vmlinux=$(mktemp)
-	off=$(grep -obUaP '\x02\x21\x4c\x18' "$img" | head -1 | cut -d: -f1)
-	# lz4 exits 1 on the bytes the kernel appends after the frame; the
-	# payload is complete by then, so only the output counts.
-	[ -n "$off" ] && { tail -c +$((off + 1)) "$img" | lz4 -dc >"$vmlinux" 2>/dev/null; }
+	# Both tools complain about the size word the kernel appends after the
+	# frame; the payload is complete by then, so only the output counts.
+	off=$(grep -obUaP '\x28\xb5\x2f\xfd' "$img" | head -1 | cut -d: -f1)
+	if [ -n "$off" ]; then
+		tail -c +$((off + 1)) "$img" | zstd -dc >"$vmlinux" 2>/dev/null
+	else
+		off=$(grep -obUaP '\x02\x21\x4c\x18' "$img" | head -1 | cut -d: -f1)
+		[ -n "$off" ] && { tail -c +$((off + 1)) "$img" | lz4 -dc >"$vmlinux" 2>/dev/null; }
+	fi
 	if [ -s "$vmlinux" ]; then
 		t "$img unpacks to a vmlinux with a Linux version string" grep -qa 'Linux version 6\.12' "$vmlinux"
 		stamp=$(date -u -d "@${SOURCE_DATE_EPOCH:-0}" '+%a %b %e %H:%M:%S UTC %Y')
@@ -47,7 +53,7 @@ if [ -r "$img" ]; then
 			t "vmlinux does not contain '$leak'" bash -c '! grep -qaF -- "$1" "$2"' _ "$leak" "$vmlinux"
 		done
 	else
-		notok "$img: cannot find and unpack its LZ4 payload"
+		notok "$img: cannot find and unpack its Zstandard or LZ4 payload"
 	fi
 	rm -f "$vmlinux"
 fi
