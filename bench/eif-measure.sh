@@ -3,8 +3,8 @@
 # over the same bytes, side by side.  PCR0 and PCR2 both cover the app
 # ramdisk, so eiftool hashes every byte twice (plus CRC-32, plus writing
 # when building); its two threads are meant to keep that within
-# 1.2x (describe) and 1.3x (build) of one openssl pass.  Best of 3, files
-# in /dev/shm (page cache) so the disk is not what is measured.
+# 1.2x (describe) and 1.3x (build) of one openssl pass.  Best of ROUNDS,
+# files in /dev/shm (page cache) so the disk is not what is measured.
 set -euo pipefail
 B=${B:-build}
 EIFTOOL=$B/bin/eiftool
@@ -13,33 +13,48 @@ trap 'rm -rf "$d"' EXIT
 head -c $((1 << 30)) /dev/urandom >"$d/app.cpio"
 head -c $((8 << 20)) /dev/urandom >"$d/bzImage"
 head -c $((1 << 20)) /dev/urandom >"$d/boot.cpio"
-# best CMD... : "WALL CPU" of the fastest of 3 runs, in seconds (CPU = user +
-# sys of all threads: on a busy host the wall time says little about the
-# second core, the CPU time still says how much work was done).
-best() {
-	local b= c= TIMEFORMAT='%R %U %S' line
-	for _ in 1 2 3; do
-		line=$({ time "$@" >/dev/null 2>&1; } 2>&1)
-		read -r w u s <<<"$line"
-		if [ -z "$b" ] || awk -v w="$w" -v b="$b" 'BEGIN { exit !(w < b) }'; then
-			b=$w
-			c=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
-		fi
-	done
-	echo "$b $c"
+# once CMD... : "WALL CPU" of one run, in seconds (CPU = user + sys of all
+# threads: on a busy host the wall time says little about the second core,
+# the CPU time still says how much work was done).
+once() {
+	local TIMEFORMAT='%R %U %S' line w u s
+	line=$({ time "$@" >/dev/null 2>&1; } 2>&1)
+	read -r w u s <<<"$line"
+	awk -v w="$w" -v u="$u" -v s="$s" 'BEGIN { printf "%s %.2f\n", w, u + s }'
 }
 build() { "$EIFTOOL" build --kernel "$d/bzImage" --cmdline console=ttyS0 --ramdisk "$d/boot.cpio" \
 	--ramdisk "$d/app.cpio" -o "$d/big.eif"; }
-read -r t_build c_build < <(best build)
-read -r t_describe c_describe < <(best "$EIFTOOL" describe "$d/big.eif")
-read -r t_ossl_eif c_ossl_eif < <(best openssl dgst -sha384 "$d/big.eif")
-read -r t_ossl_app c_ossl_app < <(best openssl dgst -sha384 "$d/app.cpio")
+# The host's speed drifts by tens of percent from one minute to the next
+# (a shared VM), so the four commands take turns, ROUNDS times (default 5):
+# each round's ratio compares runs made seconds apart, and the reported
+# ratio is the median over rounds; the times shown are each command's best.
+keep_best() { # keep_best VAR "WALL CPU": VAR holds the fastest so far
+	local cur=${!1}
+	if [ -z "$cur" ] || awk -v n="${2% *}" -v o="${cur% *}" 'BEGIN { exit !(n < o) }'; then
+		printf -v "$1" '%s' "$2"
+	fi
+}
+r_build= r_describe= r_ossl_eif= r_ossl_app=
+ratios_describe=() ratios_build=()
+build >/dev/null 2>&1 # the first build also makes big.eif for the others
+for _ in $(seq "${ROUNDS:-5}"); do
+	b=$(once build); dsc=$(once "$EIFTOOL" describe "$d/big.eif")
+	oe=$(once openssl dgst -sha384 "$d/big.eif"); oa=$(once openssl dgst -sha384 "$d/app.cpio")
+	keep_best r_build "$b"; keep_best r_describe "$dsc"
+	keep_best r_ossl_eif "$oe"; keep_best r_ossl_app "$oa"
+	ratios_describe+=("$(awk -v a="${dsc% *}" -v b="${oe% *}" 'BEGIN { print a / b }')")
+	ratios_build+=("$(awk -v a="${b% *}" -v b="${oa% *}" 'BEGIN { print a / b }')")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2fx", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+read -r t_build c_build <<<"$r_build"
+read -r t_describe c_describe <<<"$r_describe"
+read -r t_ossl_eif c_ossl_eif <<<"$r_ossl_eif"
+read -r t_ossl_app c_ossl_app <<<"$r_ossl_app"
 mb() { awk -v s="$(stat -c %s "$1")" -v t="$2" 'BEGIN { printf "%.0f", s / t / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
-printf 'eif 1GiB\tdescribe (PCR0-2 + CRC)\t%s\ts\t%s of openssl dgst (%s s, goal <= 1.2x); %s MB/s; CPU %s s vs %s s\n' \
-	"$t_describe" "$(ratio "$t_describe" "$t_ossl_eif")" "$t_ossl_eif" "$(mb "$d/big.eif" "$t_describe")" \
+printf 'eif 1GiB\tdescribe (PCR0-2 + CRC)\t%s\ts\t%s of openssl dgst (median of rounds; best %s s, goal <= 1.2x); %s MB/s; CPU %s s vs %s s\n' \
+	"$t_describe" "$(median "${ratios_describe[@]}")" "$t_ossl_eif" "$(mb "$d/big.eif" "$t_describe")" \
 	"$c_describe" "$c_ossl_eif"
-printf 'eif 1GiB\tbuild (write + PCR0-2 + CRC)\t%s\ts\t%s of openssl dgst (%s s, goal <= 1.3x); %s MB/s; CPU %s s vs %s s\n' \
-	"$t_build" "$(ratio "$t_build" "$t_ossl_app")" "$t_ossl_app" "$(mb "$d/big.eif" "$t_build")" \
+printf 'eif 1GiB\tbuild (write + PCR0-2 + CRC)\t%s\ts\t%s of openssl dgst (median of rounds; best %s s, goal <= 1.3x); %s MB/s; CPU %s s vs %s s\n' \
+	"$t_build" "$(median "${ratios_build[@]}")" "$t_ossl_app" "$(mb "$d/big.eif" "$t_build")" \
 	"$c_build" "$c_ossl_app"
 printf 'eif 1GiB\topenssl dgst -sha384 (CLI)\t%s\ts\treference (CPU %s s)\n' "$t_ossl_eif" "$c_ossl_eif"
