@@ -83,6 +83,17 @@ static void expect(uint16_t op, uint32_t dport, struct vsock_hdr *h, uint8_t *bu
 	assert_int_equal(h->dst_port, dport);
 }
 
+/* The guest opens a stream from port sport to the parent's (CID 3) port
+ * dport: *h is left as the request, for further packets on the stream, and
+ * *r holds the backend's RESPONSE. */
+static void open_stream(uint32_t sport, uint32_t dport, struct vsock_hdr *h, struct vsock_hdr *r)
+{
+	uint8_t none[16];
+	*h = pkt(VSOCK_OP_REQUEST, sport, 3, dport);
+	assert_int_equal(fg_send(&g, h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, sport, r, none, sizeof(none));
+}
+
 static void test_config_cid(void **state)
 {
 	(void)state;
@@ -92,10 +103,9 @@ static void test_config_cid(void **state)
 static void test_heartbeat_builtin(void **state)
 {
 	(void)state;
-	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 5000, 3, 9000), r;
+	struct vsock_hdr h, r;
 	uint8_t b[16], hb = 0xB7;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
-	expect(VSOCK_OP_RESPONSE, 5000, &r, b, sizeof(b));
+	open_stream(5000, 9000, &h, &r);
 	assert_int_equal(r.src_cid, 3);
 	assert_int_equal(r.src_port, 9000);
 	h.op = VSOCK_OP_RW;
@@ -153,10 +163,9 @@ static void test_stream_both_ways(void **state)
 	char path[64];
 	snprintf(path, sizeof(path), "%s_7000", uds);
 	int l = listen_at(path);
-	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 6000, 3, 7000), r;
+	struct vsock_hdr h, r;
 	static uint8_t b[FG_TXBUF];
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
-	expect(VSOCK_OP_RESPONSE, 6000, &r, b, sizeof(b));
+	open_stream(6000, 7000, &h, &r);
 	uint32_t peer_alloc = r.buf_alloc, peer_fwd = r.fwd_cnt, tx_cnt = 0;
 	int hs = accept(l, NULL, NULL);
 	assert_true(hs >= 0);
@@ -283,10 +292,8 @@ static void test_host_connect_line(void **state)
 static void test_exit_status(void **state)
 {
 	(void)state;
-	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 5010, 3, 9001), r;
-	uint8_t b[16];
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
-	expect(VSOCK_OP_RESPONSE, 5010, &r, b, sizeof(b));
+	struct vsock_hdr h, r;
+	open_stream(5010, 9001, &h, &r);
 	h.op = VSOCK_OP_RW;
 	h.len = 4;
 	assert_int_equal(fg_send(&g, &h, "137\n", 4), 0);
@@ -312,19 +319,16 @@ static void test_guest_reset(void **state)
 	char path[64];
 	snprintf(path, sizeof(path), "%s_7100", uds);
 	int l = listen_at(path);
-	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 6100, 3, 7100), r;
+	struct vsock_hdr h, r;
 	uint8_t b[64];
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
-	expect(VSOCK_OP_RESPONSE, 6100, &r, b, sizeof(b));
+	open_stream(6100, 7100, &h, &r);
 	int hs = accept(l, NULL, NULL);
 	assert_true(hs >= 0);
 	assert_int_equal(fg_stop(&g), 0);
 	assert_int_equal(read(hs, b, 1), 0); /* EOF: the backend dropped it */
 	close(hs);
 	assert_int_equal(fg_start(&g), 0);
-	h.src_port = 6101;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
-	expect(VSOCK_OP_RESPONSE, 6101, &r, b, sizeof(b));
+	open_stream(6101, 7100, &h, &r);
 	hs = accept(l, NULL, NULL);
 	h.op = VSOCK_OP_RW;
 	h.len = 3;
