@@ -12,10 +12,11 @@ KERNEL_CONFIG := $(B)/kernel/bzImage.config
 KERNEL_CMDLINE_FILE := kernel-config/cmdline
 KERNEL_FRAGMENTS := kernel-config/base.config kernel-config/x86_64.config
 KERNEL_SCRIPTS := kernel-config/build.sh kernel-config/check-config.sh
+KERNEL_PATCHES := $(sort $(wildcard kernel-config/patches/*.patch))
 KERNEL_DEPS_STAMP := $(B)/deps/packages-kernel.stamp
 
 .PHONY: KERNEL_FORCE
-$(KERNEL_BZIMAGE) $(KERNEL_CONFIG) &: $(KERNEL_FRAGMENTS) $(KERNEL_SCRIPTS) $(KERNEL_DEPS_STAMP) KERNEL_FORCE
+$(KERNEL_BZIMAGE) $(KERNEL_CONFIG) &: $(KERNEL_FRAGMENTS) $(KERNEL_PATCHES) $(KERNEL_SCRIPTS) $(KERNEL_DEPS_STAMP) KERNEL_FORCE
 	@kernel-config/build.sh install $(B)/kernel
 
 HELP_LINES += "kernel|build the enclave kernel: build/kernel/bzImage (+ .config), cached"

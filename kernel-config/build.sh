@@ -20,7 +20,8 @@
 # (default nproc).
 #
 # Cache layout:
-#   $CACHE_DIR/linux-src-<key>   the unpacked source (shared by every build)
+#   $CACHE_DIR/linux-src-<key>   the unpacked source with kernel-config/patches/
+#                                applied (shared by every build)
 #   $CACHE_DIR/kernel-<key>      bzImage, bzImage.config, build.log, repro
 # Both are made in a temp directory next to their final name and renamed
 # into place, so an interrupted build leaves nothing that looks finished.
@@ -49,6 +50,9 @@ x86_64) karch=x86 ;;
 *) die "cannot build for KERNEL_ARCH=$arch: only x86_64 has a fragment yet" ;;
 esac
 fragments=("$here/base.config" "$here/$arch.config")
+# carve's few source patches, applied in name order (README.md, "Patches").
+patches=("$here"/patches/*.patch)
+[ -e "${patches[0]}" ] || patches=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -78,14 +82,18 @@ src_version() {
 }
 
 # Source key: the package version names the tarball's content (Debian never
-# reuses a version).  Kernel key: everything that can change the bytes.
+# reuses a version), plus the patches.  Kernel key: everything that can
+# change the bytes.
 srcver=$(src_version)
-srckey=$(printf '%s %s\n' "$srcpkg" "$srcver" | sha256sum | cut -c1-16)
+srckey=$({
+	printf '%s %s\n' "$srcpkg" "$srcver"
+	for p in "${patches[@]}"; do printf 'patch %s\n' "$(basename "$p")"; cat "$p"; done
+} | sha256sum | cut -c1-16)
 srcdir=$cache/linux-src-$srckey
 
 kernel_key() {
 	{
-		printf 'source %s %s\narch %s\nepoch %s\n' "$srcpkg" "$srcver" "$arch" "$epoch"
+		printf 'source %s %s %s\narch %s\nepoch %s\n' "$srcpkg" "$srcver" "$srckey" "$arch" "$epoch"
 		for f in "${fragments[@]}"; do printf 'fragment %s\n' "$(basename "$f")"; cat "$f"; done
 		gcc --version | head -1
 		ld --version | head -1
@@ -105,6 +113,11 @@ unpack_source() {
 	tmp=$(mktemp -d "$cache/linux-src-$srckey.tmp.XXXXXX")
 	tar -C "$tmp" -xJf "$tarball" || { rm -rf "$tmp"; die "cannot unpack $tarball"; }
 	[ -f "$tmp/$srcpkg/Makefile" ] || { rm -rf "$tmp"; die "cannot use $tarball: no $srcpkg/Makefile inside"; }
+	for p in "${patches[@]}"; do
+		say "applying $(basename "$p")"
+		patch -d "$tmp/$srcpkg" -p1 --batch --forward --quiet --no-backup-if-mismatch <"$p" ||
+			{ rm -rf "$tmp"; die "cannot apply $p to $srcpkg $srcver"; }
+	done
 	if ! mv -T "$tmp/$srcpkg" "$srcdir" 2>/dev/null; then
 		[ -d "$srcdir" ] || { rm -rf "$tmp"; die "cannot move the source into $srcdir"; }
 	fi
