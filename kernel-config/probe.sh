@@ -109,11 +109,14 @@ cmd_boot() {
 	# tsc_early_khz gives the TSC rate (TCG's TSC runs at the host's rate)
 	# because on a loaded host the kernel's calibration against the PIT
 	# fails under TCG, and microvm has no HPET or PM timer to fall back on:
-	# the kernel then hangs after "Marking TSC unstable".  With KVM,
-	# kvmclock makes this moot (and real Nitro has it).
-	local cmdline khz
+	# the kernel then hangs after "Marking TSC unstable".  tsc=reliable (a
+	# constant host TSC makes TCG's constant) keeps the watchdog, which can
+	# only compare with late emulated jiffies, from calling it unstable.
+	# With KVM, kvmclock makes this moot (and real Nitro has it).
+	local cmdline khz reliable=
 	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
-	cmdline="$(cat "$cmdfile") panic=-1 reboot=t printk.devkmsg=on ${khz:+tsc_early_khz=$khz} $append"
+	grep -qw constant_tsc /proc/cpuinfo && reliable=tsc=reliable
+	cmdline="$(cat "$cmdfile") panic=-1 reboot=t printk.devkmsg=on ${khz:+tsc_early_khz=$khz} $reliable $append"
 	local start=${EPOCHREALTIME/./} now
 	timeout "${PROBE_TIMEOUT:-120}" "$qemu" -M "${PROBE_MACHINE:-microvm,acpi=off}" -accel tcg -cpu "${PROBE_CPU:-max}" -smp 2 -m "$mem" \
 		-nodefaults -no-user-config -nographic -no-reboot -serial stdio \
