@@ -1,9 +1,9 @@
 /*
  * net.h — loopback networking.
  *
- * Brings "lo" up with 127.0.0.1/8.  The kernel's addrconf gives lo ::1
- * itself when the interface goes up and IPv6 is built in, so nothing else
- * is needed for IPv6.  Returns 0 or a negative errno after printing.
+ * Brings "lo" up.  The kernel gives a loopback device 127.0.0.1/8 when it
+ * comes up, and ::1 too when IPv6 is built in, so setting IFF_UP is all
+ * that is needed.  Returns 0 or a negative errno after printing.
  */
 #ifndef CARVE_INIT_NET_H
 #define CARVE_INIT_NET_H

@@ -161,7 +161,7 @@ run_all() {
 	probe_case shutdown-sigterm 7 -- daemon -- '^init: app exited with status 7$' \
 		'^probe: daemon caught SIGTERM at shutdown$'
 	probe_case tmp-exec 0 -- tmpexec -- '^probe: /tmp is executable$' '^probe: /dev/shm is executable$'
-	probe_case lo-up 0 -- lo -- '^probe: lo up with 127\.0\.0\.1, TCP round trip ok'
+	probe_case lo-up 0 -- lo -- '^probe: lo up with 127\.0\.0\.1/8, TCP round trip ok, ::1 bound$'
 	probe_case random-seeded 0 -- random -- '^probe: read 32 bytes from /dev/random without blocking$' \
 		'^init: entropy: [0-9]+ bytes from the NSM credited; hwrng '
 	probe_case mounts 0 -- mounts -- '^probe: all mounts present$'

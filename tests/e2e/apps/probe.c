@@ -12,7 +12,7 @@
  *   daemon          leave a child with a SIGTERM handler, exit 7; init's
  *                   shutdown SIGTERM makes the child print
  *   tmpexec         copy itself into /tmp and /dev/shm and run the copies
- *   lo              check lo is up with 127.0.0.1 and a TCP round trip works
+ *   lo              check lo is up with 127.0.0.1/8 and a TCP round trip works
  *   random          read 32 bytes from /dev/random without blocking
  *   env             print argv and the environment
  *   id              print uid, gid, groups, cwd, RLIMIT_NOFILE, hostname
@@ -210,6 +210,9 @@ static int lo_check(void)
 		return fail("SIOCGIFADDR lo");
 	char addr[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, addr, sizeof(addr));
+	if (ioctl(s, SIOCGIFNETMASK, &ifr) < 0)
+		return fail("SIOCGIFNETMASK lo");
+	int prefix = __builtin_popcount(((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr.s_addr);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0 ||
@@ -222,8 +225,8 @@ static int lo_check(void)
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	const char *v6state = v6 < 0 ? "no IPv6" :
 		bind(v6, (struct sockaddr *)&s6, sizeof(s6)) == 0 ? "::1 bound" : "::1 missing";
-	printf("probe: lo up with %s, TCP round trip ok, %s\n", addr, v6state);
-	return strcmp(addr, "127.0.0.1") == 0 ? 0 : 1;
+	printf("probe: lo up with %s/%d, TCP round trip ok, %s\n", addr, prefix, v6state);
+	return strcmp(addr, "127.0.0.1") == 0 && prefix == 8 ? 0 : 1;
 }
 
 static int random_check(void)
