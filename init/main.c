@@ -256,12 +256,15 @@ int main(int argc, char **argv)
 	}
 	(void)reboot(RB_DISABLE_CAD);
 
+	/* The connect request travels while the config is read. */
+	struct heartbeat hb;
+	hb_start(&hb);
+
 	static struct boot_config bc;
 	read_config(&bc);
 	log_set_debug(bc.conf.debug);
 	log_event("config read");
 
-	struct heartbeat hb;
 	hb_send(&hb);
 	log_event(hb.fd >= 0 ? "heartbeat sent" : "heartbeat not sent, retrying later");
 

@@ -15,7 +15,8 @@
 #define HB_CONNECT_MS 2000
 #define HB_READ_MS 5000
 
-int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms)
+/* Socket and non-blocking connect: the fd with the request on its way. */
+static int connect_start(uint32_t cid, uint32_t port)
 {
 	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -23,37 +24,42 @@ int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms)
 	struct kabi_sockaddr_vm sa = {
 		.svm_family = AF_VSOCK, .svm_port = port, .svm_cid = cid,
 	};
-	int r = 0;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EINPROGRESS) {
-			r = -errno;
-			goto fail;
-		}
-		r = sys_poll1(fd, POLLOUT, timeout_ms);
-		if (r == 0) {
-			r = -ETIMEDOUT;
-			goto fail;
-		}
-		if (r < 0)
-			goto fail;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Waits for a started connect; 0, or -errno with fd closed. */
+static int connect_finish(int fd, int timeout_ms)
+{
+	int r = sys_poll1(fd, POLLOUT, timeout_ms);
+	if (r == 0)
+		r = -ETIMEDOUT;
+	if (r > 0) {
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 			soerr = errno;
-		if (soerr) {
-			r = -soerr;
-			goto fail;
-		}
+		r = -soerr;
 	}
 	/* Back to blocking: the callers bound their reads with poll. */
-	if (fcntl(fd, F_SETFL, 0) < 0) {
+	if (r == 0 && fcntl(fd, F_SETFL, 0) < 0)
 		r = -errno;
-		goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
+	if (r < 0)
+		close(fd);
 	return r;
+}
+
+int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms)
+{
+	int fd = connect_start(cid, port);
+	if (fd < 0)
+		return fd;
+	int r = connect_finish(fd, timeout_ms);
+	return r < 0 ? r : fd;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -81,22 +87,32 @@ static int left_ms(const struct heartbeat *hb, uint32_t budget_ms, int cap)
 	return left < (uint64_t)cap ? (int)left : cap;
 }
 
-/* One try's first half: connect and write the byte. */
-static void hb_try_send(struct heartbeat *hb, int connect_ms)
+/* One try's first half, part one: the connect request goes out. */
+static void hb_try_start(struct heartbeat *hb)
 {
-	static const uint8_t beat = VSOCK_HEARTBEAT_BYTE;
 	hb->attempts++;
 	hb->reply = -1; /* only the last try's wrong answer is reported */
-	hb->fd = vsock_connect(KABI_VMADDR_CID_PARENT, VSOCK_HEARTBEAT_PORT, connect_ms);
+	hb->fd = connect_start(KABI_VMADDR_CID_PARENT, VSOCK_HEARTBEAT_PORT);
 	if (hb->fd < 0) {
 		hb->err = hb->fd;
 		hb->fd = -1;
-		return;
 	}
-	int r = write_all(hb->fd, &beat, 1);
+}
+
+/* Part two: wait for the connection and write the byte. */
+static void hb_try_write(struct heartbeat *hb, int connect_ms)
+{
+	static const uint8_t beat = VSOCK_HEARTBEAT_BYTE;
+	if (hb->fd < 0)
+		return;
+	int r = connect_finish(hb->fd, connect_ms);
+	if (r == 0) {
+		r = write_all(hb->fd, &beat, 1);
+		if (r < 0)
+			close(hb->fd);
+	}
 	if (r < 0) {
 		hb->err = r;
-		close(hb->fd);
 		hb->fd = -1;
 	}
 }
@@ -123,10 +139,15 @@ static int hb_try_read(struct heartbeat *hb, int read_ms)
 	return r;
 }
 
-void hb_send(struct heartbeat *hb)
+void hb_start(struct heartbeat *hb)
 {
 	*hb = (struct heartbeat){.fd = -1, .reply = -1, .start_ms = now_ms()};
-	hb_try_send(hb, HB_CONNECT_MS);
+	hb_try_start(hb);
+}
+
+void hb_send(struct heartbeat *hb)
+{
+	hb_try_write(hb, HB_CONNECT_MS);
 }
 
 int hb_complete(struct heartbeat *hb, uint32_t budget_ms)
@@ -144,7 +165,8 @@ int hb_complete(struct heartbeat *hb, uint32_t budget_ms)
 		int connect_ms = left_ms(hb, budget_ms, HB_CONNECT_MS);
 		if (connect_ms == 0)
 			return hb->err;
-		hb_try_send(hb, connect_ms);
+		hb_try_start(hb);
+		hb_try_write(hb, connect_ms);
 	}
 }
 

@@ -25,11 +25,13 @@
 int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms);
 
 /*
- * The heartbeat is split so the parent's round trip overlaps init's own
- * setup: hb_send() connects and writes the byte, hb_complete() reads the
- * answer, retrying the whole exchange with backoff_ms() pauses until
- * budget_ms (counted from hb_send) is spent.  Each try's connect is bounded
- * by 2 s and its read by 5 s, both also by what is left of the budget.
+ * The heartbeat is split so the parent's round trips overlap init's own
+ * setup: hb_start() sends the connect request, hb_send() waits for the
+ * connection and writes the byte, hb_complete() reads the answer, retrying
+ * the whole exchange with backoff_ms() pauses until budget_ms (counted
+ * from hb_start) is spent.  Each try's connect is bounded by 2 s and its
+ * read by 5 s, both also by what is left of the budget.  Call them in that
+ * order, once each.
  */
 struct heartbeat {
 	int fd;             /* stream of the try in flight, or -1 */
@@ -38,6 +40,7 @@ struct heartbeat {
 	unsigned attempts;
 	uint64_t start_ms;  /* CLOCK_MONOTONIC */
 };
+void hb_start(struct heartbeat *hb);
 void hb_send(struct heartbeat *hb);
 int hb_complete(struct heartbeat *hb, uint32_t budget_ms);
 
