@@ -1,10 +1,12 @@
 /*
  * One pass over an EIF's bytes on two cores.  The calling thread reads each
  * chunk and feeds PCR0 (PCR1 is a copy of that state taken after ramdisk 0,
- * never a second hash); a worker feeds PCR2 and writes the output when
- * building.  The CRC goes to whichever thread does not write: reading and
- * writing cost about the same, and the CRC is small next to either hash.
- * Chunks travel through a small ring so reading and both hashes overlap.
+ * never a second hash); a hasher thread feeds PCR2 and the CRC; when
+ * building, a writer thread writes the output.  Writing costs as much CPU
+ * as a third of the hashing, so it gets its own thread and the kernel
+ * spreads the three over the cores, instead of one fixed thread carrying
+ * it on top of a hash.  Chunks travel through a small ring: a slot is
+ * refilled only when both consumers are done with it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@ void eif_pcr_of(const void *data, size_t len, uint8_t pcr[SHA384_LEN])
 }
 
 #define CHUNK (1u << 20)
-#define NBUF 4
+#define NBUF 8
 
 struct slot {
 	uint8_t *data;
@@ -45,43 +47,63 @@ struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct slot slot[NBUF];
-	uint64_t produced, consumed; /* chunk counters */
-	bool done;                   /* no more chunks will be produced */
-	int err;                     /* worker's first error */
+	uint64_t produced;        /* chunks filled by the reader */
+	uint64_t hashed, written; /* chunks each consumer is done with */
+	bool done;                /* no more chunks will be produced */
+	int err;                  /* the writer's first error */
 	int out_fd;
-	bool worker_crc; /* else the reading thread computes it */
 	uint32_t crc;
 	sha384_context pcr2;
 };
 
-static void *worker(void *arg)
+/* Waits for chunk *next of the ring; NULL when the reader is done. */
+static struct slot *next_chunk(struct pipe *p, const uint64_t *next)
+{
+	pthread_mutex_lock(&p->mu);
+	while (*next == p->produced && !p->done)
+		pthread_cond_wait(&p->cv, &p->mu);
+	struct slot *s = *next == p->produced ? NULL : &p->slot[*next % NBUF];
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+/* Marks chunk *next done (and records the writer's error e, if any). */
+static void chunk_done(struct pipe *p, uint64_t *next, int e)
+{
+	pthread_mutex_lock(&p->mu);
+	if (e < 0 && p->err == 0)
+		p->err = e;
+	(*next)++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *hasher(void *arg)
 {
 	struct pipe *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->mu);
-		while (p->consumed == p->produced && !p->done)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->consumed == p->produced) {
-			pthread_mutex_unlock(&p->mu);
-			return NULL;
-		}
-		struct slot *s = &p->slot[p->consumed % NBUF];
-		pthread_mutex_unlock(&p->mu);
-
-		if (p->worker_crc && (s->flags & EIF_FEED_CRC))
+	struct slot *s;
+	while ((s = next_chunk(p, &p->hashed))) {
+		if (s->flags & EIF_FEED_CRC)
 			p->crc = crc32_update(p->crc, s->data, s->len);
 		if (s->flags & EIF_FEED_PCR2)
 			sha384_update(&p->pcr2, s->data, s->len);
-		/* Only this thread sets err, so reading it here needs no lock. */
-		int e = p->out_fd >= 0 && p->err == 0 ? write_all(p->out_fd, s->data, s->len) : 0;
-
-		pthread_mutex_lock(&p->mu);
-		if (e < 0)
-			p->err = e;
-		p->consumed++;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
+		chunk_done(p, &p->hashed, 0);
 	}
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	struct pipe *p = arg;
+	struct slot *s;
+	int e = 0;
+	while ((s = next_chunk(p, &p->written))) {
+		/* After a failure keep consuming, so the reader never waits. */
+		if (e == 0)
+			e = write_all(p->out_fd, s->data, s->len);
+		chunk_done(p, &p->written, e);
+	}
+	return NULL;
 }
 
 /* Fills s from the piece at position pos; -EIO if a file ended early. */
@@ -95,6 +117,12 @@ static int fill(struct slot *s, const struct eif_piece *pc, uint64_t pos)
 		return 0;
 	}
 	return pread_full(pc->fd, s->data, s->len, pc->off + pos);
+}
+
+/* The chunk count both consumers are past (the writer's only if it runs). */
+static uint64_t slowest(const struct pipe *p)
+{
+	return p->out_fd >= 0 && p->written < p->hashed ? p->written : p->hashed;
 }
 
 int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_digests *dg,
@@ -112,7 +140,6 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 	for (unsigned i = 0; i < NBUF; i++)
 		p->slot[i].data = mem + (size_t)i * CHUNK;
 	p->out_fd = out_fd;
-	p->worker_crc = out_fd < 0;
 	sha384_init(&p->pcr2);
 	sha384_context pcr0, pcr1;
 	sha384_init(&pcr0);
@@ -121,15 +148,19 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 	for (size_t i = 0; i < n; i++)
 		total += pieces[i].len;
 
-	pthread_t th;
-	int r = -pthread_create(&th, NULL, worker, p);
-	if (r < 0)
-		goto out;
+	pthread_t th_hash, th_write;
+	bool hashing = false, writing = false;
+	int r = -pthread_create(&th_hash, NULL, hasher, p);
+	hashing = r == 0;
+	if (r == 0 && out_fd >= 0) {
+		r = -pthread_create(&th_write, NULL, writer, p);
+		writing = r == 0;
+	}
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct eif_piece *pc = &pieces[i];
 		for (uint64_t pos = 0; pos < pc->len && r == 0;) {
 			pthread_mutex_lock(&p->mu);
-			while (p->produced - p->consumed == NBUF)
+			while (p->produced - slowest(p) == NBUF)
 				pthread_cond_wait(&p->cv, &p->mu);
 			r = p->err;
 			pthread_mutex_unlock(&p->mu);
@@ -142,12 +173,11 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 			p->produced++;
 			pthread_cond_broadcast(&p->cv);
 			pthread_mutex_unlock(&p->mu);
-			/* The worker only reads s until it is consumed, which
-			 * cannot happen before this slot is reused, NBUF chunks on. */
+			/* The consumers only read s until they are done with it,
+			 * which cannot happen before this slot is reused, NBUF
+			 * chunks on. */
 			if (pc->flags & EIF_FEED_PCR0)
 				sha384_update(&pcr0, s->data, s->len);
-			if (!p->worker_crc && (pc->flags & EIF_FEED_CRC))
-				p->crc = crc32_update(p->crc, s->data, s->len);
 			pos += s->len;
 			done += s->len;
 			if (progress)
@@ -160,7 +190,10 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 	p->done = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	pthread_join(th, NULL);
+	if (hashing)
+		pthread_join(th_hash, NULL);
+	if (writing)
+		pthread_join(th_write, NULL);
 	if (r == 0)
 		r = p->err;
 	if (r == 0) {
@@ -173,7 +206,6 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 		eif_pcr_extend(d, dg->pcr2);
 		dg->crc = p->crc;
 	}
-out:
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(mem);
