@@ -32,7 +32,7 @@ static int connect_start(uint32_t cid, uint32_t port)
 	return fd;
 }
 
-/* Waits for a started connect; 0, or -errno with fd closed. */
+/* Waits for a started connect; 0 or -errno (the caller closes fd). */
 static int connect_finish(int fd, int timeout_ms)
 {
 	int r = sys_poll1(fd, POLLOUT, timeout_ms);
@@ -48,8 +48,6 @@ static int connect_finish(int fd, int timeout_ms)
 	/* Back to blocking: the callers bound their reads with poll. */
 	if (r == 0 && fcntl(fd, F_SETFL, 0) < 0)
 		r = -errno;
-	if (r < 0)
-		close(fd);
 	return r;
 }
 
@@ -59,7 +57,11 @@ int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms)
 	if (fd < 0)
 		return fd;
 	int r = connect_finish(fd, timeout_ms);
-	return r < 0 ? r : fd;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -106,13 +108,11 @@ static void hb_try_write(struct heartbeat *hb, int connect_ms)
 	if (hb->fd < 0)
 		return;
 	int r = connect_finish(hb->fd, connect_ms);
-	if (r == 0) {
+	if (r == 0)
 		r = write_all(hb->fd, &beat, 1);
-		if (r < 0)
-			close(hb->fd);
-	}
 	if (r < 0) {
 		hb->err = r;
+		close(hb->fd);
 		hb->fd = -1;
 	}
 }
