@@ -149,9 +149,8 @@ int eif_stream(const struct eif_piece *pieces, size_t n, int out_fd, struct eif_
 		total += pieces[i].len;
 
 	pthread_t th_hash, th_write;
-	bool hashing = false, writing = false;
 	int r = -pthread_create(&th_hash, NULL, hasher, p);
-	hashing = r == 0;
+	bool hashing = r == 0, writing = false;
 	if (r == 0 && out_fd >= 0) {
 		r = -pthread_create(&th_write, NULL, writer, p);
 		writing = r == 0;
