@@ -5,7 +5,7 @@
 # for the host: the unit tests and fuzzers run exactly the code PID 1 runs.
 
 INIT_SRCS := init/main.c init/config.c init/status.c init/log.c init/sys.c \
-	init/vsock.c init/entropy.c init/mounts.c init/net.c init/supervise.c \
+	init/vsock.c init/entropy.c init/mounts.c init/net.c init/prep.c init/supervise.c \
 	init/shutdown.c
 INIT_PURE_SRCS := init/config.c init/status.c
 INIT_BIN := $(B)/enclave/init

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "net.h"
+#include "prep.h"
 #include "shutdown.h"
 #include "status.h"
 #include "supervise.h"
@@ -91,26 +91,6 @@ static void console_setup(void)
 			dup2(fd, i); /* dup2 clears FD_CLOEXEC on 0..2 */
 	if (fd > 2)
 		close(fd);
-}
-
-/* nitro-cli's bootstrap ramdisk carries nsm.ko for its 4.14 kernel.  carve's
- * kernel has the driver built in: its nitro-cli blob directory holds an
- * empty nsm.ko (nitro-cli only checks that the file exists), which is
- * skipped, and a real one for a built-in driver gives EEXIST. */
-static int load_nsm_module(void)
-{
-	int fd = open("/nsm.ko", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	struct stat st;
-	int r = 0;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (st.st_size > 0 && syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-		r = -errno;
-	close(fd);
-	(void)unlink("/nsm.ko"); /* its RAM is the app's */
-	return r;
 }
 
 /* Everything the measured ramdisk says, read before switch root. */
@@ -259,6 +239,8 @@ int main(int argc, char **argv)
 	/* The connect request travels while the config is read. */
 	struct heartbeat hb;
 	hb_start(&hb);
+	struct prep prep;
+	prep_start(&prep);
 
 	static struct boot_config bc;
 	read_config(&bc);
@@ -268,28 +250,21 @@ int main(int argc, char **argv)
 	hb_send(&hb);
 	log_event(hb.fd >= 0 ? "heartbeat sent" : "heartbeat not sent, retrying later");
 
-	long seeded = 0;
-	r = load_nsm_module();
-	if (r < 0)
-		log_fail("cannot load /nsm.ko", r);
-	if (r == 0)
-		seeded = entropy_seed();
-	if (seeded < 0)
-		r = (int)seeded;
-	log_event("entropy seeded");
-	if (r == 0 && !bc.failed_file) {
+	if (!bc.failed_file) {
 		r = mounts_switch_root("/rootfs");
 		log_event(r == 1 ? "switched root to /rootfs" : "running from /");
 		if (r >= 0)
 			r = mounts_app();
 		log_event("mounted");
-		if (r == 0)
-			entropy_report(seeded);
-		if (r == 0)
-			r = net_lo_up();
-		if (r == 0 && bc.conf.hostname)
+	}
+	long seeded = prep_finish(&prep);
+	log_event("entropy seeded, lo up");
+	if (r >= 0 && seeded < 0)
+		r = (int)seeded;
+	if (r >= 0 && !bc.failed_file) {
+		entropy_report(seeded);
+		if (bc.conf.hostname)
 			r = net_set_hostname(bc.conf.hostname);
-		log_event("lo up");
 	}
 
 	/* Even a broken config gets the heartbeat answered first: nitro-cli

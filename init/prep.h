@@ -1,0 +1,35 @@
+/*
+ * prep.h — the boot steps that need neither the config nor the app's root,
+ * run in a child process while init reads the config and mounts.
+ *
+ * The child loads /nsm.ko when an old-style bootstrap ramdisk carries one,
+ * seeds the kernel RNG from the NSM (entropy.h) and brings lo up (net.h).
+ * Each is fast on hardware; under emulation (TCG) each first run of kernel
+ * code costs milliseconds, and the second vCPU is idle at this point, so
+ * running them beside init's own work shortens the path to the app.
+ *
+ * The child prints its own errors.  It holds copies of init's open fds
+ * until it exits, which prep_finish() waits for.
+ */
+#ifndef CARVE_INIT_PREP_H
+#define CARVE_INIT_PREP_H
+
+#include <sys/types.h>
+
+struct prep {
+	pid_t pid; /* the child, or -1 when it could not be started */
+	int fd;    /* read end of its result pipe, or -1 */
+};
+
+/* Starts the child.  On failure p->pid is -1; prep_finish() then does the
+ * work itself, so the boot only gets slower. */
+void prep_start(struct prep *p);
+
+/*
+ * Waits for the child and returns the number of bytes credited to the RNG
+ * (0: no /dev/nsm) or a negative errno when a step failed (already printed)
+ * or the child died without a result (printed here).
+ */
+long prep_finish(struct prep *p);
+
+#endif
