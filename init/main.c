@@ -257,6 +257,13 @@ int main(int argc, char **argv)
 			r = mounts_app();
 		log_event("mounted");
 	}
+	/* Even a broken config gets the heartbeat answered first: nitro-cli
+	 * then reports the enclave as started and its console (with the
+	 * error below) can be attached, instead of a 3-minute boot timeout.
+	 * The answer has usually arrived while init mounted. */
+	int hb_err = hb_complete(&hb, bc.conf.heartbeat_budget_ms);
+	if (hb_err == 0)
+		log_event("heartbeat answered");
 	long seeded = prep_finish(&prep);
 	log_event("entropy seeded, lo up");
 	if (r >= 0 && seeded < 0)
@@ -266,17 +273,10 @@ int main(int argc, char **argv)
 		if (bc.conf.hostname)
 			r = net_set_hostname(bc.conf.hostname);
 	}
-
-	/* Even a broken config gets the heartbeat answered first: nitro-cli
-	 * then reports the enclave as started and its console (with the
-	 * error below) can be attached, instead of a 3-minute boot timeout. */
-	int hb_err = hb_complete(&hb, bc.conf.heartbeat_budget_ms);
 	if (bc.failed_file)
 		print_config_error(&bc);
 	if (hb_err < 0)
 		print_heartbeat_error(&hb);
-	else
-		log_event("heartbeat answered");
 	/* Any failing step above has printed why. */
 	if (hb_err < 0 || bc.failed_file || r < 0)
 		shutdown_vm(sup.sfd, 0, -1);

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "entropy.h"
@@ -75,8 +74,6 @@ long prep_finish(struct prep *p)
 		n = read(p->fd, &result, sizeof(result));
 	while (n < 0 && errno == EINTR);
 	close(p->fd);
-	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-		;
 	if (n != (ssize_t)sizeof(result)) {
 		log_fail("boot preparation (entropy, lo) ended without a result", -EPIPE);
 		return -EPIPE;
