@@ -12,9 +12,9 @@
 #include "net.h"
 
 /* nitro-cli's bootstrap ramdisk carries nsm.ko for its 4.14 kernel.  carve's
- * kernel has the driver built in and no module support, so the file is
- * absent and this does nothing; with another kernel the module must be in
- * before /dev/nsm can exist. */
+ * kernel has the driver built in: its nitro-cli blob directory holds an
+ * empty nsm.ko (nitro-cli only checks that the file exists), which is
+ * skipped, and a real one for a built-in driver gives EEXIST. */
 static int load_nsm_module(void)
 {
 	int fd = open("/nsm.ko", O_RDONLY | O_CLOEXEC);

@@ -28,9 +28,9 @@ struct prep {
 void prep_start(struct prep *p);
 
 /*
- * Waits for the child's result and returns the number of bytes credited to the RNG
- * (0: no /dev/nsm) or a negative errno when a step failed (already printed)
- * or the child died without a result (printed here).
+ * Waits for the child's result and returns the number of bytes credited to
+ * the RNG (0: no /dev/nsm) or a negative errno when a step failed (already
+ * printed) or the child died without a result (printed here).
  */
 long prep_finish(struct prep *p);
 
