@@ -236,11 +236,13 @@ int main(int argc, char **argv)
 	}
 	(void)reboot(RB_DISABLE_CAD);
 
-	/* The connect request travels while the config is read. */
-	struct heartbeat hb;
-	hb_start(&hb);
+	/* The child starts first: its work is the longest of what runs
+	 * beside init's.  The connect request travels while the config is
+	 * read. */
 	struct prep prep;
 	prep_start(&prep);
+	struct heartbeat hb;
+	hb_start(&hb);
 
 	static struct boot_config bc;
 	read_config(&bc);

@@ -8,8 +8,8 @@
  * code costs milliseconds, and the second vCPU is idle at this point, so
  * running them beside init's own work shortens the path to the app.
  *
- * The child prints its own errors.  It holds copies of init's open fds
- * until it exits, shortly after prep_finish() has its result; init's
+ * The child prints its own errors.  It holds copies of the fds init had
+ * when it forked (the console, the signalfd) until it exits, shortly after prep_finish() has its result; init's
  * supervisor reaps it like any orphan.  (Waiting for the exit itself cost
  * 16-20 ms under TCG: the kernel's exit path runs for the first time.)
  */
