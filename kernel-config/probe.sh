@@ -106,17 +106,11 @@ cmd_boot() {
 	command -v "$qemu" >/dev/null || die "cannot find $qemu: install qemu-system-x86 (mk/deps.sh packages vm)"
 	# Only for the probe: panic=-1 ends at once on a panic; reboot=t leaves
 	# through a triple fault, which -no-reboot turns into QEMU's exit;
-	# tsc_early_khz gives the TSC rate (TCG's TSC runs at the host's rate)
-	# because on a loaded host the kernel's calibration against the PIT
-	# fails under TCG, and microvm has no HPET or PM timer to fall back on:
-	# the kernel then hangs after "Marking TSC unstable".  tsc=reliable (a
-	# constant host TSC makes TCG's constant) keeps the watchdog, which can
-	# only compare with late emulated jiffies, from calling it unstable.
+	# mk/tcg-clock.sh: the TSC rate and tsc=reliable, without which a
+	# loaded host's TCG guest can hang after "Marking TSC unstable".
 	# With KVM, kvmclock makes this moot (and real Nitro has it).
-	local cmdline khz reliable=
-	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
-	grep -qw constant_tsc /proc/cpuinfo && reliable=tsc=reliable
-	cmdline="$(cat "$cmdfile") panic=-1 reboot=t printk.devkmsg=on ${khz:+tsc_early_khz=$khz} $reliable $append"
+	local cmdline
+	cmdline="$(cat "$cmdfile") panic=-1 reboot=t printk.devkmsg=on $("$here/../mk/tcg-clock.sh") $append"
 	local start=${EPOCHREALTIME/./} now
 	timeout "${PROBE_TIMEOUT:-120}" "$qemu" -M "${PROBE_MACHINE:-microvm,acpi=off}" -accel tcg -cpu "${PROBE_CPU:-max}" -smp 2 -m "$mem" \
 		-nodefaults -no-user-config -nographic -no-reboot -serial stdio \
