@@ -7,11 +7,14 @@
 #   plain  carve's init as shipped (no debug lines to pay for);
 #   aws    AWS's init, when AWS_INIT names a build of it (nitro-cli's blob
 #          /usr/share/nitro_enclaves/blobs/init, or one built from
-#          aws-nitro-enclaves-sdk-bootstrap's init/init.c).
+#          aws-nitro-enclaves-sdk-bootstrap's init/init.c);
+#   floor  bench/hb-floor.c, an init that only mounts /dev and sends the
+#          heartbeat: the soonest any init can send it on this machine.
 # The app is the probe in "first-output" mode: its first line also goes to
 # /dev/kmsg.  Prints the medians, in ms after the kernel's "Run /init as
 # init process" (guest clock; TCG here, nested KVM does not work):
 #   heartbeat sent / answered   (debug)        goal: sent <= 10 ms
+#   heartbeat sent              (floor)        what the machine allows
 #   app first output            (plain, aws)   goal: plain <= 0.8 x aws
 # Environment: B (default build), RUNS (default 5), AWS_INIT (optional).
 set -euo pipefail
@@ -19,7 +22,8 @@ B=${B:-build}
 RUNS=${RUNS:-5}
 AWS_INIT=${AWS_INIT:-}
 PROBE=$B/tests/e2e/probe
-for f in eif/mkeif emu/carve-run "$B/kernel/bzImage" "$B/enclave/init" "$PROBE" ${AWS_INIT:+"$AWS_INIT"}; do
+FLOOR=$B/bench/hb-floor
+for f in eif/mkeif emu/carve-run "$B/kernel/bzImage" "$B/enclave/init" "$PROBE" "$FLOOR" ${AWS_INIT:+"$AWS_INIT"}; do
 	[ -e "$f" ] || { echo "init-boot: $f is missing" >&2; exit 1; }
 done
 work=$(mktemp -d)
@@ -32,9 +36,10 @@ mkeif() {
 	eif/mkeif --app "$PROBE" --cmd /probe --cmd first-output "$@" -o "$work/$name.eif" \
 		>"$work/mkeif.log" 2>&1 || { cat "$work/mkeif.log" >&2; exit 1; }
 }
-kinds=(debug plain)
+kinds=(debug plain floor)
 mkeif debug --init-conf "$work/init.conf"
 mkeif plain
+mkeif floor --init "$FLOOR"
 if [ -n "$AWS_INIT" ]; then
 	mkeif aws --init "$AWS_INIT"
 	kinds+=(aws)
@@ -64,6 +69,11 @@ for i in $(seq 1 "$RUNS"); do
 			tail -n 30 "$log" >&2 || true
 			exit 1
 		fi
+		if [ "$k" = floor ]; then
+			since_init "$log" '\] hb-floor: heartbeat sent$' >>"$work/floor.hb" ||
+				{ echo "init-boot: floor boot $i: no heartbeat line" >&2; exit 1; }
+			continue
+		fi
 		since_init "$log" '\] probe: first output$' >>"$work/$k.app" ||
 			{ echo "init-boot: $k boot $i: no probe line" >&2; exit 1; }
 		[ "$k" = debug ] || continue
@@ -73,6 +83,7 @@ for i in $(seq 1 "$RUNS"); do
 done
 row() { printf 'init boot (TCG, %s runs)\t%s\t%s\tms\t%s\n' "$RUNS" "$1" "$2" "$3"; }
 row "heartbeat sent after Run /init (debug)" "$(median <"$work/hb")" "goal <= 10"
+row "heartbeat sent after Run /init (hb-floor: mount /dev, connect, send)" "$(median <"$work/floor.hb")" "the least any init needs on this machine"
 row "heartbeat answered after Run /init (debug)" "$(median <"$work/hbok")" "-"
 row "app first output after Run /init (debug)" "$(median <"$work/debug.app")" "-"
 plain=$(median <"$work/plain.app")

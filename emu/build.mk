@@ -78,7 +78,7 @@ $(B)/tests/e2e/emu-glibc: tests/e2e/apps/emu-glibc.c
 	@mkdir -p $(@D)
 	$(HOST_CC) -O2 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -o $@ $<
 BENCHES += bench/emu-boot.sh bench/emu-vsock.sh
-bench/emu-boot.sh: $(HELLO_EIF) $(CARVE_VSOCK) $(QEMU_STAMP)
+bench/emu-boot.sh: $(HELLO_EIF) $(CARVE_VSOCK) $(QEMU_STAMP) $(HB_FLOOR)
 bench/emu-vsock.sh: $(B)/tests/e2e/vsock-echo $(CARVE_VSOCK) $(QEMU_STAMP) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS)
 
 # End-to-end suites: real boots under QEMU (TCG here; KVM where the probe

@@ -60,4 +60,4 @@ TEST_DEPS += $(INIT_BIN) $(INIT_PROBE) $(MKEIF_DEPS) $(CARVE_VSOCK) $(QEMU_STAMP
 # missing, so `make bench` never stops on another room's unfinished rule.
 BENCHES += bench/init-size.sh bench/init-boot.sh
 bench/init-size.sh: $(INIT_BIN)
-bench/init-boot.sh: $(INIT_BIN) $(INIT_PROBE)
+bench/init-boot.sh: $(INIT_BIN) $(INIT_PROBE) $(HB_FLOOR)
