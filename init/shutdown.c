@@ -38,7 +38,10 @@ _Noreturn void shutdown_vm(int sfd, uint32_t grace_ms, int status)
 		kill(-1, SIGTERM);
 		kill(-1, SIGCONT);
 		if (reap_until(sfd, now_ms() + grace_ms)) {
-			log_msg2("grace period over, killing the remaining processes", "");
+			/* No grace (a setup error, or shutdown_grace_ms = 0): what
+			 * is left is killed without a word. */
+			if (grace_ms > 0)
+				log_msg2("grace period over, killing the remaining processes", "");
 			kill(-1, SIGKILL);
 			reap_until(sfd, now_ms() + KILL_WAIT_MS);
 		}

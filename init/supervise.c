@@ -21,11 +21,16 @@ static const int fault_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SI
 
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-/* Async-signal-safe: one write, then the way every init error ends. */
-static void on_fault(int sig)
+/* Async-signal-safe: one write, then the way every init error ends.  A
+ * fault signal another process sent (kill -SEGV 1: si_code <= 0) is not
+ * a fault in init, and PID 1 ignores it like any unhandled signal. */
+static void on_fault(int sig, siginfo_t *info, void *uctx)
 {
 	static const char msg[] = "init: fatal signal in init itself, ending the VM\n";
 	(void)sig;
+	(void)uctx;
+	if (info->si_code <= 0)
+		return;
 	(void)!write(2, msg, sizeof(msg) - 1);
 	sync();
 	reboot(RB_AUTOBOOT);
@@ -36,7 +41,7 @@ int sup_signals(struct sup *s)
 {
 	sigset_t all;
 	sigfillset(&all);
-	struct sigaction sa = {.sa_handler = on_fault};
+	struct sigaction sa = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO};
 	sigfillset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++) {
 		sigdelset(&all, fault_signals[i]);
@@ -56,11 +61,16 @@ static void child_fail(const char *what, const char *object, int err, int code)
 	_exit(code);
 }
 
+void sup_default_faults(void)
+{
+	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
+		signal(fault_signals[i], SIG_DFL);
+}
+
 static void child_setup(const struct sup *s, const struct app *a)
 {
 	const struct init_conf *c = a->conf;
-	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
-		signal(fault_signals[i], SIG_DFL);
+	sup_default_faults();
 	sigprocmask(SIG_SETMASK, &s->orig_mask, NULL);
 	setsid();
 	/* Opt-in only: when a session leader with a controlling tty exits,

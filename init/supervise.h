@@ -26,6 +26,10 @@ struct sup {
  */
 int sup_signals(struct sup *s);
 
+/* In a child of init: fault signals back to their default action, so a
+ * fault kills the child, not the VM. */
+void sup_default_faults(void);
+
 /* What the app is: argv from /cmd, envp from /env, the rest from
  * /init.conf.  All pointers are borrowed. */
 struct app {

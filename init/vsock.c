@@ -2,7 +2,6 @@
 #include "vsock.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,7 +31,8 @@ static int connect_start(uint32_t cid, uint32_t port)
 	return fd;
 }
 
-/* Waits for a started connect; 0 or -errno (the caller closes fd). */
+/* Waits for a started connect; 0 or -errno (the caller closes fd).  The
+ * socket stays non-blocking: reads wait in poll, writes in send_all. */
 static int connect_finish(int fd, int timeout_ms)
 {
 	int r = sys_poll1(fd, POLLOUT, timeout_ms);
@@ -45,9 +45,6 @@ static int connect_finish(int fd, int timeout_ms)
 			soerr = errno;
 		r = -soerr;
 	}
-	/* Back to blocking: the callers bound their reads with poll. */
-	if (r == 0 && fcntl(fd, F_SETFL, 0) < 0)
-		r = -errno;
 	return r;
 }
 
@@ -64,17 +61,32 @@ int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms)
 	return fd;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/*
+ * Writes all of buf by deadline (now_ms() clock).  A parent that accepts
+ * but never grants send credit must not hold PID 1, hence the poll; and
+ * MSG_NOSIGNAL, because a SIGPIPE raised here would sit in init's
+ * signalfd and be forwarded to the app.
+ */
+static int send_all(int fd, const void *buf, size_t len, uint64_t deadline)
 {
 	const char *p = buf;
 	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+		if (w >= 0) {
+			p += w;
+			len -= (size_t)w;
 			continue;
-		if (w < 0)
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
 			return -errno;
-		p += w;
-		len -= (size_t)w;
+		uint64_t now = now_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		int r = sys_poll1(fd, POLLOUT, (int)(deadline - now));
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -107,9 +119,10 @@ static void hb_try_write(struct heartbeat *hb, int connect_ms)
 	static const uint8_t beat = VSOCK_HEARTBEAT_BYTE;
 	if (hb->fd < 0)
 		return;
+	uint64_t deadline = now_ms() + (uint64_t)connect_ms;
 	int r = connect_finish(hb->fd, connect_ms);
 	if (r == 0)
-		r = write_all(hb->fd, &beat, 1);
+		r = send_all(hb->fd, &beat, 1, deadline);
 	if (r < 0) {
 		hb->err = r;
 		close(hb->fd);
@@ -185,18 +198,19 @@ int vsock_report_status(int status, int timeout_ms)
 	int fd = vsock_connect(KABI_VMADDR_CID_PARENT, VSOCK_STATUS_PORT, timeout_ms);
 	if (fd < 0)
 		return fd;
-	int r = write_all(fd, line, n);
-	/* The VM ends right after this, so wait (within the budget) for the
-	 * parent's answer to a full shutdown: a virtio-vsock peer (Linux or
-	 * carve-vsock) answers SHUTDOWN(RCV|SEND) with RST once it has taken
-	 * everything before it, so the line has crossed before the virtio
-	 * queues are torn down. */
-	if (r == 0 && shutdown(fd, SHUT_RDWR) == 0) {
-		uint64_t used = now_ms() - start;
-		int left = used >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)used;
-		char sink;
-		if (left > 0 && sys_poll1(fd, POLLIN, left) > 0)
-			(void)read(fd, &sink, 1);
+	int r = send_all(fd, line, n, start + (uint64_t)timeout_ms);
+	/* The VM ends right after this.  A lingering close sends
+	 * SHUTDOWN(RCV|SEND) and waits for the parent's RST, which a
+	 * virtio-vsock peer (Linux, carve-vsock) sends once its side has
+	 * taken the line (Linux 6.12 virtio_transport_close(): it waits for
+	 * SOCK_DONE), so the line has crossed before the virtio queues are
+	 * torn down.  A local shutdown() and poll() cannot wait for that:
+	 * after SHUT_RD, vsock_poll() reports POLLIN at once.  SO_LINGER
+	 * counts whole seconds, so wait only with one left of the budget. */
+	uint64_t used = now_ms() - start;
+	if (r == 0 && used + 1000 <= (uint64_t)timeout_ms) {
+		struct linger lg = {.l_onoff = 1, .l_linger = (int)(((uint64_t)timeout_ms - used) / 1000)};
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	close(fd);
 	return r;

@@ -20,7 +20,7 @@
 #define VSOCK_STATUS_PORT 9001
 #define VSOCK_HEARTBEAT_BYTE 0xB7
 
-/* A connected, blocking, close-on-exec stream to cid:port, or -errno
+/* A connected, non-blocking, close-on-exec stream to cid:port, or -errno
  * (-ETIMEDOUT when timeout_ms passed first). */
 int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms);
 
@@ -29,8 +29,8 @@ int vsock_connect(uint32_t cid, uint32_t port, int timeout_ms);
  * setup: hb_start() sends the connect request, hb_send() waits for the
  * connection and writes the byte, hb_complete() reads the answer, retrying
  * the whole exchange with backoff_ms() pauses until budget_ms (counted
- * from hb_start) is spent.  Each try's connect is bounded by 2 s and its
- * read by 5 s, both also by what is left of the budget.  Call them in that
+ * from hb_start) is spent.  Each try's connect and write are bounded by
+ * 2 s and its read by 5 s, all also by what is left of the budget.  Call them in that
  * order, once each.
  */
 struct heartbeat {
@@ -44,8 +44,9 @@ void hb_start(struct heartbeat *hb);
 void hb_send(struct heartbeat *hb);
 int hb_complete(struct heartbeat *hb, uint32_t budget_ms);
 
-/* Sends "<status>\n" to CID 3 port 9001; 0 or -errno.  Bounded by
- * timeout_ms in total. */
+/* Sends "<status>\n" to CID 3 port 9001, then waits for the parent to
+ * reset the stream (its receipt); 0 or -errno.  Bounded by timeout_ms in
+ * total. */
 int vsock_report_status(int status, int timeout_ms);
 
 #endif
