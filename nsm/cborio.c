@@ -168,11 +168,11 @@ int cborp_next(struct cborp *r, struct cborp_item *it)
 	it->kind = CBORP_UNDEFINED;
 	if (r->p >= r->end)
 		return -EBADMSG;
-	/* libcbor 0.10's streaming decoder rejects the one-byte tags 7..20
-	 * (0xc7..0xd4, "unassigned" in its table) although RFC 8949 allows
-	 * every tag number there; COSE_Sign1's tag 18 is 0xd2.  Decode those
-	 * headers here. */
-	if (r->p[0] >= 0xc7 && r->p[0] <= 0xd4) {
+	/* libcbor 0.10's streaming decoder rejects the one-byte tags 6..20
+	 * (0xc6..0xd4, "unassigned" in its table; checked against 0.10.2)
+	 * although RFC 8949 allows every tag number there; COSE_Sign1's tag
+	 * 18 is 0xd2.  Decode those headers here. */
+	if (r->p[0] >= 0xc6 && r->p[0] <= 0xd4) {
 		it->kind = CBORP_TAG;
 		it->u = r->p[0] & 0x1f;
 		r->p++;

@@ -38,7 +38,8 @@
  *
  * Device selection (a carve extension for testing; AWS always opens
  * /dev/nsm): when the environment variable NSM_DEVICE is set, nsm_lib_init
- * opens that path instead; a Unix socket there (the software NSM,
+ * opens that path instead (read with secure_getenv: ignored in set-uid,
+ * set-gid or capability-raising programs); a Unix socket there (the software NSM,
  * build/bin/nsm-soft) is spoken to with SOCK_SEQPACKET messages, see
  * nsm/nsm_transport.h.
  */

@@ -72,6 +72,11 @@ static enum attdoc_status parse_protected(const struct attdoc_bytes *hdr, int64_
 	while ((more = cborp_more(&r, &map, &left)) > 0) {
 		if (cborp_next(&r, &key) < 0 || cborp_next(&r, &val) < 0)
 			return ATTDOC_BAD_ALGORITHM;
+		/* COSE labels are integers or text; anything else (a break,
+		 * a container whose items would be misread as pairs) is
+		 * malformed. */
+		if (key.kind != CBORP_UINT && key.kind != CBORP_NEGINT && key.kind != CBORP_TEXT)
+			return ATTDOC_BAD_ALGORITHM;
 		if (key.kind == CBORP_UINT && key.u == 1) {
 			if (seen || (val.kind != CBORP_NEGINT && val.kind != CBORP_UINT) || val.u > INT64_MAX)
 				return ATTDOC_BAD_ALGORITHM;
@@ -338,10 +343,10 @@ static bool valid_at(const struct x509_cert *c, int64_t t)
 	return c->not_before <= t && t <= c->not_after;
 }
 
-/* Floor division: times before 1970 stay ordered. */
+/* Floor division (times before 1970 stay ordered), without negating. */
 static int64_t ms_to_s(int64_t ms)
 {
-	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	return ms / 1000 - (ms % 1000 < 0);
 }
 
 static bool pinned_root(const struct attdoc_bytes *der)
@@ -407,7 +412,7 @@ enum attdoc_status attdoc_verify(const struct attdoc *doc, const struct attdoc_v
 		if (!same_bytes(c->issuer, c->issuer_len, up->subject, up->subject_len))
 			FAIL(ATTDOC_ISSUER_MISMATCH, (int)i);
 		if (!up->has_basic_constraints || !up->basic_constraints_critical || !up->is_ca ||
-		    (up->has_key_usage && !(up->key_usage & X509_KU_KEY_CERT_SIGN)))
+		    !up->has_key_usage || !(up->key_usage & X509_KU_KEY_CERT_SIGN))
 			FAIL(ATTDOC_NOT_CA, (int)i - 1);
 		/* certs[i .. n-1] are the CAs below `up`. */
 		if (up->has_path_len && up->path_len < n - i)
@@ -425,7 +430,7 @@ enum attdoc_status attdoc_verify(const struct attdoc *doc, const struct attdoc_v
 	const struct x509_cert *leaf = &certs[n];
 	if (leaf->has_basic_constraints && leaf->is_ca)
 		FAIL(ATTDOC_LEAF_IS_CA, (int)n);
-	if (leaf->has_key_usage && !(leaf->key_usage & X509_KU_DIGITAL_SIGNATURE))
+	if (!leaf->has_key_usage || !(leaf->key_usage & X509_KU_DIGITAL_SIGNATURE))
 		FAIL(ATTDOC_KEY_USAGE, (int)n);
 
 	if (doc->signature.len != ES384_SIG_LEN)

@@ -20,8 +20,8 @@
  *      chosen time; then, certificate by certificate down to the leaf: issued
  *      by the previous one (name chaining; issuer a CA — critical
  *      basicConstraints CA:TRUE — with keyCertSign, its pathLenConstraint
- *      respected; signature) and valid at the chosen time (default: now; or
- *      the document's timestamp; or a given time);
+ *      respected; signature) and valid at the chosen time (the caller's:
+ *      a given time, e.g. now, or the document's timestamp);
  *   4. the leaf is not a CA and may sign (digitalSignature);
  *   5. the COSE signature with the leaf's key.
  */
@@ -116,7 +116,9 @@ struct attdoc_verify_opts {
 	const uint8_t *root_der;
 	size_t root_der_len;
 	/* Time at which validity is checked, in Unix milliseconds; used when
-	 * at_document is false. */
+	 * at_document is false.  The library never reads the clock: pass the
+	 * current time for "now" (0 means 1970, when every chain is
+	 * ATTDOC_EXPIRED). */
 	int64_t at_ms;
 	bool at_document;            /* check at the document's timestamp */
 	struct attdoc_cache *cache;  /* optional */

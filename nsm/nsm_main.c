@@ -206,6 +206,8 @@ static int cmd_random(int argc, char **argv)
 		uint8_t buf[256];
 		uintptr_t n = want < sizeof(buf) ? want : sizeof(buf);
 		ErrorCode rc = nsm_get_random(fd, buf, &n);
+		if (rc == ERROR_CODE_SUCCESS && n == 0)
+			rc = ERROR_CODE_INVALID_RESPONSE; /* would loop forever */
 		if (rc != ERROR_CODE_SUCCESS) {
 			nsm_lib_exit(fd);
 			return nsm_failed("get random bytes", rc);

@@ -252,7 +252,9 @@ size_t nsm_soft_handle(struct nsm_soft *s, const uint8_t *req_buf, size_t req_le
 	return n < 0 ? 0 : (size_t)n;
 }
 
-/* Receives one request and the reply channel passed with it (or -1). */
+/* Receives one request and the reply channel passed with it (or -1).
+ * Every descriptor a client passes is taken: the first is the reply
+ * channel, the others are closed, so none can pile up in the server. */
 static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, int *reply_fd)
 {
 	union {
@@ -267,10 +269,23 @@ static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, int *reply_fd)
 	ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return -errno;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(reply_fd, CMSG_DATA(cm), sizeof(int));
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int passed;
+			memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (*reply_fd < 0)
+				*reply_fd = passed;
+			else
+				close(passed);
+		}
+	}
+	if (n == 0 && *reply_fd >= 0) { /* an empty message is the end */
+		close(*reply_fd);
+		*reply_fd = -1;
+	}
 	return n;
 }
 
@@ -286,7 +301,9 @@ int nsm_soft_serve(struct nsm_soft *s, int fd)
 		if (n <= 0)
 			return (int)n;
 		size_t len = nsm_soft_handle(s, req, (size_t)n, resp, sizeof(resp));
-		ssize_t w = send(reply_fd >= 0 ? reply_fd : fd, resp, len, MSG_NOSIGNAL);
+		/* MSG_DONTWAIT: a reply channel nobody reads must not stall
+		 * every other client (a reply fits an empty socket buffer). */
+		ssize_t w = send(reply_fd >= 0 ? reply_fd : fd, resp, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		int e = w < 0 ? -errno : 0;
 		if (reply_fd >= 0)
 			close(reply_fd);

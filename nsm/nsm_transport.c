@@ -1,6 +1,7 @@
 /*
  * nsm_transport.c — see nsm_transport.h.
  */
+#define _GNU_SOURCE /* secure_getenv */
 #include "nsm_transport.h"
 
 #include <errno.h>
@@ -35,7 +36,9 @@ static int open_socket(const char *path)
 
 int nsm_transport_open(void)
 {
-	const char *path = getenv("NSM_DEVICE");
+	/* secure_getenv: a set-uid or otherwise elevated program must not
+	 * take its NSM (random bytes, PCRs) from whoever set its environment. */
+	const char *path = secure_getenv("NSM_DEVICE");
 	struct stat st;
 
 	if (!path || !*path)

@@ -8,6 +8,8 @@
 #   int0 (pathlen 0) -> int2 (CA) -> leaf3          path length violated
 #   notca    CA:FALSE intermediate by root          leaf4 by notca
 #   leafku   leaf without digitalSignature by int
+#   canoku   CA intermediate without keyUsage by root   leaf5 by canoku
+#   leafnoku leaf without keyUsage by int
 # Each NAME gets NAME.der (certificate, DER) and NAME.key.der (PKCS#8).
 set -euo pipefail
 dir=$1
@@ -32,6 +34,10 @@ keyUsage = critical,digitalSignature,keyCertSign
 [leafku]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,keyEncipherment
+[canoku]
+basicConstraints = critical,CA:TRUE
+[leafnoku]
+basicConstraints = critical,CA:FALSE
 CNF
 serial=1
 key() {
@@ -66,3 +72,6 @@ issue leaf3 int2 30 leaf
 issue notca root 30 notca
 issue leaf4 notca 30 leaf
 issue leafku int 30 leafku
+issue canoku root 30 canoku
+issue leaf5 canoku 30 leaf
+issue leafnoku int 30 leafnoku

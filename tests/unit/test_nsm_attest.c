@@ -390,6 +390,11 @@ static void test_matrix_chain(void **state)
 		      ATTDOC_PATH_LEN, 1);
 	expect_status(&(struct doc_spec){ .leaf = "leaf4", .bundle = { "root", "notca" } }, &o, ATTDOC_NOT_CA, 1);
 	expect_status(&(struct doc_spec){ .leaf = "leafku", .bundle = { "root", "int" } }, &o, ATTDOC_KEY_USAGE, 2);
+	/* No keyUsage at all: not a CA that may sign certificates, not a
+	 * leaf that may sign documents. */
+	expect_status(&(struct doc_spec){ .leaf = "leaf5", .bundle = { "root", "canoku" } }, &o, ATTDOC_NOT_CA, 1);
+	expect_status(&(struct doc_spec){ .leaf = "leafnoku", .bundle = { "root", "int" } }, &o, ATTDOC_KEY_USAGE,
+		      2);
 	/* The leaf's issuer is not the last cabundle entry. */
 	expect_status(&(struct doc_spec){ .leaf = "leaf3", .bundle = { "root", "int" } }, &o,
 		      ATTDOC_ISSUER_MISMATCH, 2);
@@ -444,6 +449,12 @@ static void test_matrix_bytes(void **state)
 	static const uint8_t no_alg[] = { 0xa1, 0x04, 0x41, 0x00 };
 	alg.protected_hdr = no_alg;
 	alg.protected_len = sizeof(no_alg);
+	expect_status(&alg, &o, ATTDOC_BAD_ALGORITHM, -2);
+	/* {[1, 1]: -35, <missing>}: an array key, whose items a careless
+	 * reader takes for the pair 1: -35 (ES384). */
+	static const uint8_t array_key[] = { 0xa2, 0x82, 0x01, 0x01, 0x38, 0x22 };
+	alg.protected_hdr = array_key;
+	alg.protected_len = sizeof(array_key);
 	expect_status(&alg, &o, ATTDOC_BAD_ALGORITHM, -2);
 
 	/* PCR map empty, 33 entries, wrong value size. */
