@@ -21,6 +21,36 @@ static void newline_indent(struct jsonw *w)
 		fputs("  ", w->out);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n > left || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 static void write_escaped(FILE *out, const char *s, size_t len)
 {
 	fputc('"', out);
@@ -35,10 +65,19 @@ static void write_escaped(FILE *out, const char *s, size_t len)
 		case '\b': fputs("\\b", out); break;
 		case '\f': fputs("\\f", out); break;
 		default:
-			if (c < 0x20 || c == 0x7f)
+			if (c < 0x20 || c == 0x7f) {
 				fprintf(out, "\\u%04x", c);
-			else
+			} else if (c < 0x80) {
 				fputc(c, out);
+			} else {
+				size_t n = utf8_len((const unsigned char *)s + i, len - i);
+				if (n == 0) {
+					fputs("\\ufffd", out);
+				} else {
+					fwrite(s + i, 1, n, out);
+					i += n - 1;
+				}
+			}
 		}
 	}
 	fputc('"', out);

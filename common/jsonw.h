@@ -3,8 +3,9 @@
  *
  * Pretty output matches serde_json's to_string_pretty (two-space indent,
  * "key": value), which is what nitro-cli prints, so carve's JSON can be
- * diffed against nitro-cli's.  Strings are escaped per RFC 8259; bytes that
- * are not valid UTF-8 are passed through unchanged: callers hex-encode binary.
+ * diffed against nitro-cli's.  Strings are escaped per RFC 8259; a byte that
+ * does not start well-formed UTF-8 becomes U+FFFD, so the output is always
+ * valid JSON; callers hex-encode binary.
  *
  * `key` is NULL for array elements and the top-level value, non-NULL inside
  * objects.  Nesting deeper than JSONW_MAX_DEPTH is a programming error and

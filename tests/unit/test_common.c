@@ -210,6 +210,37 @@ static void test_jsonw_pretty(void **state)
 	free(text);
 }
 
+/* Well-formed UTF-8 passes through; every byte that does not start a
+ * well-formed sequence (stray continuation, overlong, surrogate, above
+ * U+10FFFF, cut short) becomes one U+FFFD. */
+static void test_jsonw_utf8(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"\n"},
+		{"a\x80" "b", "\"a\\ufffdb\"\n"},
+		{"\xc0\x80", "\"\\ufffd\\ufffd\"\n"},
+		{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"\n"},
+		{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"\n"},
+		{"x\xe2\x82", "\"x\\ufffd\\ufffd\"\n"},
+		{"\xff", "\"\\ufffd\"\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		struct jsonw w;
+		jsonw_init(&w, f, false);
+		jsonw_string(&w, NULL, cases[i].in);
+		jsonw_finish(&w);
+		fclose(f);
+		assert_string_equal(text, cases[i].out);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_sha384_million_a),
 		cmocka_unit_test(test_atomic_file),
 		cmocka_unit_test(test_jsonw_pretty),
+		cmocka_unit_test(test_jsonw_utf8),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
