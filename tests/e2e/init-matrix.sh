@@ -212,7 +212,7 @@ run_all() {
 
 	# nitro-cli layouts mkeif does not make.
 	local a
-	for a in missing-cmd empty-cmd no-rootfs; do
+	for a in missing-cmd empty-cmd fifo-cmd no-rootfs; do
 		mkdir -p "$WORK/$a.app/rootfs"
 		cp "$PROBE" "$WORK/$a.app/rootfs/probe" 2>/dev/null
 		printf 'A=1\n' >"$WORK/$a.app/env"
@@ -226,6 +226,13 @@ run_all() {
 	if want empty-cmd; then
 		custom_eif empty-cmd
 		built empty-cmd $? && check empty-cmd 125 '^init: /cmd:1: empty: there is no command to run$'
+	fi
+	# A FIFO in place of /cmd: an error, not a PID 1 blocked in open().
+	rm -f "$WORK/fifo-cmd.app/cmd"
+	mkfifo "$WORK/fifo-cmd.app/cmd"
+	if want fifo-cmd; then
+		custom_eif fifo-cmd
+		built fifo-cmd $? && check fifo-cmd 125 '^init: cannot read /cmd: Invalid argument$'
 	fi
 	mv "$WORK/no-rootfs.app/rootfs/probe" "$WORK/no-rootfs.app/probe" 2>/dev/null
 	rmdir "$WORK/no-rootfs.app/rootfs"
