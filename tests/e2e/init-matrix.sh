@@ -156,6 +156,7 @@ run_all() {
 	probe_case exit-255 255 -- exit 255 -- '^init: app exited with status 255$'
 	probe_case sigkill 137 -- kill KILL -- '^init: app killed by signal SIGKILL \(status 137\)$'
 	probe_case sigsegv 139 -- kill SEGV -- '^init: app killed by signal SIGSEGV \(status 139\)$'
+	probe_case signal-init 7 -- signal-init -- '^probe: init still runs after kill' '^init: app exited with status 7$'
 	probe_case zombies 0 -- zombies 1000 -- '^probe: made 1000 orphans, zombies left 0$'
 	probe_case forward-sigterm 0 -- forward -- '^probe: caught SIGTERM forwarded by init$'
 	probe_case shutdown-sigterm 7 -- daemon -- '^init: app exited with status 7$' \

@@ -320,6 +320,15 @@ int main(int argc, char **argv)
 		kill(getpid(), sig);
 		return 99;
 	}
+	if (!strcmp(mode, "signal-init")) {
+		/* Fault signals sent to PID 1 are not faults in init. */
+		static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGABRT};
+		for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+			kill(1, faults[i]);
+		usleep(200000);
+		printf("probe: init still runs after kill -SEGV/-BUS/-ILL/-ABRT 1\n");
+		return 7;
+	}
 	if (!strcmp(mode, "zombies"))
 		return zombies(atoi(arg));
 	if (!strcmp(mode, "forward"))
