@@ -251,30 +251,37 @@ void dev_reset_conns(struct dev *d)
 	d->norphans = 0;
 }
 
+void dev_unwatch_kicks(struct dev *d)
+{
+	/* Before vhost-user code closes a kick fd: closing our copy would not
+	 * end the epoll watch while QEMU holds the same eventfd, and a stale
+	 * watch with a count in it would fire forever. */
+	for (unsigned q = 0; q < VHU_NQUEUES; q++)
+		if (d->kick[q].fd >= 0) {
+			epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->kick[q].fd, NULL);
+			d->kick[q].fd = -1;
+		}
+}
+
 void dev_attach(struct dev *d, uint64_t t0_ns)
 {
 	dev_reset_conns(d);
+	dev_unwatch_kicks(d);
 	vhu_dev_release(&d->vhu);
 	vhu_dev_init(&d->vhu, d->o.guest_cid);
-	for (unsigned q = 0; q < VHU_NQUEUES; q++)
-		d->kick[q].fd = -1;
 	d->t0_ns = t0_ns;
 }
 
 void dev_after_vhost(struct dev *d)
 {
 	struct vhu_dev *v = &d->vhu;
-	if (v->events & VHU_EV_KICK_FD)
-		for (unsigned q = 0; q < VHU_NQUEUES; q++) {
-			if (!(v->kick_changed & (1u << q)))
-				continue;
-			/* The old fd (if any) is already closed, which removed it from epoll. */
-			d->kick[q].fd = v->vq[q].kick_fd;
-			if (d->kick[q].fd >= 0) {
-				struct epoll_event e = {.events = EPOLLIN, .data.ptr = &d->kick[q]};
-				epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->kick[q].fd, &e);
-			}
+	for (unsigned q = 0; q < VHU_NQUEUES; q++) {
+		d->kick[q].fd = v->vq[q].kick_fd;
+		if (d->kick[q].fd >= 0) {
+			struct epoll_event e = {.events = EPOLLIN, .data.ptr = &d->kick[q]};
+			epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->kick[q].fd, &e);
 		}
+	}
 	if (v->events & VHU_EV_RESET) {
 		if (d->nconns && d->o.verbose)
 			dev_log(d, "rings stopped (guest reset): dropping %u connections", d->nconns);
@@ -282,7 +289,6 @@ void dev_after_vhost(struct dev *d)
 	}
 	bool start = v->events & VHU_EV_RING_START;
 	v->events = 0;
-	v->kick_changed = 0;
 	v->started = 0;
 	if (start) {
 		/* Buffers may have been queued before we took over the ring. */

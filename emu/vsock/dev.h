@@ -83,7 +83,10 @@ void dev_release(struct dev *d);
 void dev_attach(struct dev *d, uint64_t t0_ns);
 /* QEMU went away or the guest reset: drop every connection (host sees EOF). */
 void dev_reset_conns(struct dev *d);
-/* After vhu_handle(): re-register kick fds, restart rings, drop on reset. */
+/* Around vhu_handle(): stop watching the kick fds before it (it may close
+ * or replace them); after it, watch the current ones again, restart rings,
+ * drop connections on a reset. */
+void dev_unwatch_kicks(struct dev *d);
 void dev_after_vhost(struct dev *d);
 
 /* Event entry points (epoll dispatch). */

@@ -50,11 +50,14 @@ void orphan_rst(struct dev *d, const struct vsock_hdr *in)
 
 /* ------------------------------------------------------------ built-ins */
 
-static void record_exit_status(struct dev *d, const char *line)
+static void record_exit_status(struct dev *d, char *line)
 {
 	char *end;
 	long v = strtol(line, &end, 10);
 	if (end == line || *end || v < 0 || v > 255) {
+		for (char *p = line; *p; p++) /* the guest's bytes: no escapes to the terminal */
+			if (*p < 0x20 || *p > 0x7e)
+				*p = '?';
 		dev_log(d, "ignoring a malformed exit status line from the enclave: '%s'", line);
 		return;
 	}
@@ -73,15 +76,17 @@ static void builtin_input(struct dev *d, struct conn *c, const uint8_t *p, size_
 {
 	for (size_t i = 0; i < n; i++) {
 		if (c->kind == K_HEARTBEAT) {
-			dev_log(d, "heartbeat 0x%02x from the enclave (port %u)", p[i], PORT_HEARTBEAT);
-			if (d->o.heartbeat == HB_WRONG)
-				c->obuf[c->olen++] = (uint8_t)~HEARTBEAT_BYTE;
-			else
-				c->obuf[c->olen++] = p[i];
+			/* One heartbeat is one byte: log the first only, and echo
+			 * no more than obuf holds until the guest reads it. */
+			if (c->fwd_cnt + i == 0)
+				dev_log(d, "heartbeat 0x%02x from the enclave (port %u)", p[i], PORT_HEARTBEAT);
 			if (c->olen == sizeof(c->obuf))
 				break;
+			c->obuf[c->olen++] = d->o.heartbeat == HB_WRONG ? (uint8_t)~HEARTBEAT_BYTE : p[i];
 			continue;
 		}
+		if (c->line_done) /* one status per connection: no fsync flood */
+			break;
 		if (p[i] != '\n') {
 			if (c->line_len < sizeof(c->line) - 1)
 				c->line[c->line_len++] = (char)p[i];
@@ -89,7 +94,7 @@ static void builtin_input(struct dev *d, struct conn *c, const uint8_t *p, size_
 		}
 		c->line[c->line_len] = 0;
 		record_exit_status(d, c->line);
-		c->line_len = 0;
+		c->line_done = true;
 	}
 	c->fwd_cnt += (uint32_t)n;
 	if (c->olen)
@@ -118,6 +123,12 @@ static void guest_request(struct dev *d, const struct vsock_hdr *h)
 {
 	if (h->dst_cid != VSOCK_HOST_CID && h->dst_cid != VSOCK_PARENT_CID) {
 		orphan_rst(d, h); /* no sibling VMs here */
+		return;
+	}
+	if (d->nconns >= CONNS_MAX) {
+		if (d->o.verbose)
+			dev_log(d, "guest connect to port %u refused: %u connections open", h->dst_port, d->nconns);
+		orphan_rst(d, h);
 		return;
 	}
 	int fd = host_connect_port(d->o.uds_path, h->dst_port);
@@ -225,7 +236,7 @@ static void process_tx(struct dev *d, bool ignore_enable)
 	struct vchain ch;
 	int r;
 	bool any = false;
-	while ((r = vring_peek(vr, &d->vhu.mem, &ch)) != 0) {
+	while ((r = vring_peek(vr, &d->vhu.mem, &ch)) != 0 && r != -EPROTO) {
 		any = true;
 		if (r > 0 && ch.read_len >= VSOCK_HDR_SIZE) {
 			uint8_t hb[VSOCK_HDR_SIZE];
@@ -304,7 +315,9 @@ static uint32_t build_packet(struct dev *d, struct conn *c, struct vchain *ch, b
 		goto out;
 	}
 	uint32_t cr = conn_credit(c);
-	if (conn_can_send_data(c) && cr > 0) {
+	/* A buffer with room for the header only cannot take data (a 0-byte
+	 * readv would read as the host's EOF). */
+	if (conn_can_send_data(c) && cr > 0 && ch->write_len > VSOCK_HDR_SIZE) {
 		size_t room = ch->write_len - VSOCK_HDR_SIZE;
 		if (room > cr)
 			room = cr;
@@ -369,8 +382,8 @@ void dev_process_rx(struct dev *d)
 		if (!d->norphans && !d->rxq_head)
 			break;
 		int r = vring_peek(vr, &d->vhu.mem, &ch);
-		if (r == 0)
-			break; /* ring full: everything stays queued until the guest refills */
+		if (r == 0 || r == -EPROTO)
+			break; /* ring full (stays queued until the guest refills) or broken */
 		if (r < 0 || ch.nread || ch.write_len < VSOCK_HDR_SIZE) {
 			vring_push(vr, ch.head, 0);
 			d->rx_pending_irq = true;

@@ -73,7 +73,7 @@ void host_write(struct dev *d, struct conn *c, const struct iovec *iov, unsigned
 	if (c->fd < 0)
 		return;
 	size_t done = 0;
-	if (c->wlen == 0) {
+	if (c->wlen == 0 && !c->ok_due) { /* "OK <port>\n" goes first */
 		ssize_t w = writev(c->fd, iov, (int)n);
 		if (w < 0 && errno != EAGAIN && errno != EINTR) {
 			conn_reset(d, c, "host write failed");
@@ -111,7 +111,7 @@ void host_write(struct dev *d, struct conn *c, const struct iovec *iov, unsigned
 
 void host_finish_if_done(struct dev *d, struct conn *c)
 {
-	if (c->wlen > 0 || c->state != S_ESTABLISHED)
+	if (c->wlen > 0 || c->ok_due || c->state != S_ESTABLISHED)
 		return;
 	if (c->guest_no_send && c->guest_no_rcv) {
 		conn_reset(d, c, NULL); /* the answer to a full SHUTDOWN is RST */

@@ -31,6 +31,9 @@
 #define PORT_HEARTBEAT 9000
 #define PORT_STATUS 9001
 #define LINE_MAX_LEN 64
+/* Connections at most (each may buffer WBUF_SIZE): more guest requests get
+ * RST, so a guest cannot make the backend allocate without bound. */
+#define CONNS_MAX 1024
 
 enum conn_kind { K_HOST, K_HEARTBEAT, K_STATUS };
 /* S_HELLO: a host client still owes its CONNECT line; the guest knows nothing yet. */
@@ -61,6 +64,7 @@ struct conn {
 	size_t whead, wlen;
 	char line[LINE_MAX_LEN];      /* CONNECT line / exit-status line */
 	size_t line_len;
+	bool line_done;               /* the exit-status line has arrived */
 	uint8_t obuf[16];             /* built-in replies to the guest */
 	size_t olen;
 	struct conn *hnext, *rxnext, *gnext;

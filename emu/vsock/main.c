@@ -229,6 +229,7 @@ static int vhost_message(struct backend *b)
 		dev_drain_tx(&b->dev);
 	uint8_t reply[VHU_HDR_SIZE + VHU_MAX_PAYLOAD];
 	size_t rlen;
+	dev_unwatch_kicks(&b->dev);
 	err = vhu_handle(&b->dev.vhu, &m, reply, &rlen);
 	if (err)
 		return err;

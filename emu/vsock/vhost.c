@@ -21,6 +21,8 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Unmaps guest memory; the rings lose their pointers into it (they are
+ * mapped again only by a SET_MEM_TABLE that fully succeeds). */
 static void unmap_all(struct vhu_dev *d)
 {
 	for (unsigned i = 0; i < d->mem.n; i++)
@@ -28,6 +30,8 @@ static void unmap_all(struct vhu_dev *d)
 			munmap(d->map_base[i], d->map_len[i]);
 	memset(d->map_base, 0, sizeof(d->map_base));
 	d->mem.n = 0;
+	for (unsigned q = 0; q < VHU_NQUEUES; q++)
+		d->vq[q].desc = d->vq[q].avail = d->vq[q].used = NULL;
 }
 
 void vhu_dev_init(struct vhu_dev *d, uint64_t guest_cid)
@@ -167,14 +171,20 @@ static int set_vring_fd(struct vhu_dev *d, struct vhu_msg *m, unsigned which)
 	close_fd(slot);
 	*slot = fd;
 	if (which == VHU_SET_VRING_KICK) {
-		d->kick_changed |= 1u << q;
-		d->events |= VHU_EV_KICK_FD;
 		vr->started = true;
 		if (!(d->features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES)))
 			vr->enabled = true;
 		ring_changed(d, q, was_ready);
 	}
 	return 0;
+}
+
+/* The fds a message carried and nothing took. */
+static void close_msg_fds(struct vhu_msg *m)
+{
+	for (unsigned i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	m->nfds = 0;
 }
 
 int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *reply_len)
@@ -188,7 +198,7 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		break;
 	case VHU_SET_FEATURES:
 		if (m->size < 8)
-			return -EINVAL;
+			goto malformed;
 		d->features = load_le64(m->payload);
 		if (!(d->features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES)))
 			for (unsigned q = 0; q < VHU_NQUEUES; q++)
@@ -199,7 +209,7 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		break;
 	case VHU_SET_PROTOCOL_FEATURES:
 		if (m->size < 8)
-			return -EINVAL;
+			goto malformed;
 		d->protocol_features = load_le64(m->payload) & OFFERED_PROTOCOL;
 		break;
 	case VHU_SET_OWNER:
@@ -212,19 +222,23 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		break;
 	case VHU_SET_VRING_NUM:
 		if (!(vr = msg_ring(d, m, 8)))
-			return -EINVAL;
+			goto malformed;
 		{
 			uint32_t num = load_le32(m->payload + 4);
 			/* A power of two: split rings index with % num on a free-running u16. */
-			if (num == 0 || num > VRING_MAX_NUM || (num & (num - 1)))
+			if (num == 0 || num > VRING_MAX_NUM || (num & (num - 1))) {
 				err = -EINVAL;
-			else
+			} else {
 				vr->num = num;
+				/* A mapped ring was checked for the old size. */
+				if (vr->desc && vr != &d->scratch)
+					err = vring_map(vr, &d->mem);
+			}
 		}
 		break;
 	case VHU_SET_VRING_ADDR:
 		if (!(vr = msg_ring(d, m, 40)))
-			return -EINVAL;
+			goto malformed;
 		vr->desc_uva = load_le64(m->payload + 8);
 		vr->used_uva = load_le64(m->payload + 16);
 		vr->avail_uva = load_le64(m->payload + 24);
@@ -233,20 +247,19 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		break;
 	case VHU_SET_VRING_BASE:
 		if (!(vr = msg_ring(d, m, 8)))
-			return -EINVAL;
+			goto malformed;
 		vr->last_avail = (uint16_t)load_le32(m->payload + 4);
 		break;
 	case VHU_GET_VRING_BASE: {
 		if (!(vr = msg_ring(d, m, 8)))
-			return -EINVAL;
+			goto malformed;
 		/* Stops the ring: no more guest-memory access until restarted. */
 		vr->started = false;
 		vr->enabled = false;
 		unsigned q = load_le32(m->payload) & VRING_IDX_MASK;
 		if (q < VHU_NQUEUES) {
 			close_fd(&vr->kick_fd);
-			d->kick_changed |= 1u << q;
-			d->events |= VHU_EV_KICK_FD | VHU_EV_RESET;
+			d->events |= VHU_EV_RESET;
 		}
 		uint8_t b[8];
 		store_le32(b, q);
@@ -261,7 +274,7 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		break;
 	case VHU_SET_VRING_ENABLE: {
 		if (!(vr = msg_ring(d, m, 8)))
-			return -EINVAL;
+			goto malformed;
 		bool was_ready = vring_ready(vr);
 		vr->enabled = load_le32(m->payload + 4) != 0;
 		ring_changed(d, load_le32(m->payload) & VRING_IDX_MASK, was_ready);
@@ -271,7 +284,7 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		/* {u32 offset, u32 size, u32 flags, u8 region[size]}; the reply
 		 * must have the request's size; size 0 tells QEMU it failed. */
 		if (m->size < 12)
-			return -EINVAL;
+			goto malformed;
 		uint32_t off = load_le32(m->payload), len = load_le32(m->payload + 4);
 		uint8_t cfg[VSOCK_CONFIG_SIZE];
 		store_le64(cfg, d->guest_cid);
@@ -290,12 +303,13 @@ int vhu_handle(struct vhu_dev *d, struct vhu_msg *m, uint8_t *reply, size_t *rep
 		err = -EOPNOTSUPP;
 		break;
 	}
-	for (unsigned i = 0; i < m->nfds; i++)
-		close(m->fds[i]);
-	m->nfds = 0;
+	close_msg_fds(m);
 	/* REPLY_ACK: a NEED_REPLY request without its own reply gets u64 status. */
 	if (*reply_len == 0 && (m->flags & VHU_FLAG_NEED_REPLY) &&
 	    (d->protocol_features & (1ULL << VHU_PROTO_REPLY_ACK)))
 		*reply_len = put_u64(reply, m->req, err ? 1 : 0);
 	return 0;
+malformed:
+	close_msg_fds(m);
+	return -EINVAL;
 }

@@ -69,7 +69,6 @@ struct vhu_msg {
 
 /* What the device layer must do after a message (bit set). */
 enum {
-	VHU_EV_KICK_FD = 1,   /* a kick fd changed: re-register it (per queue) */
 	VHU_EV_RING_START = 4, /* a ring became ready: process it */
 	VHU_EV_RESET = 16,    /* a ring stopped (guest reset): drop connections */
 };
@@ -84,7 +83,6 @@ struct vhu_dev {
 	struct vring vq[VHU_NQUEUES];
 	struct vring scratch;         /* messages for queues >= VHU_NQUEUES */
 	unsigned events;              /* VHU_EV_* since the caller last cleared it */
-	unsigned kick_changed;        /* bit per queue */
 	unsigned started;             /* bit per queue that (re)started */
 };
 

@@ -98,9 +98,14 @@ static uint16_t avail_idx(const struct vring *vr)
 
 int vring_peek(const struct vring *vr, const struct gmem *m, struct vchain *c)
 {
-	if (avail_idx(vr) == vr->last_avail)
+	uint16_t ahead = (uint16_t)(avail_idx(vr) - vr->last_avail);
+	if (ahead == 0)
 		return 0;
 	unsigned num = vr->num;
+	/* More entries than the ring has: the guest broke it.  Taking them
+	 * would replay old heads forever (an index kept one behind ours). */
+	if (ahead > num)
+		return -EPROTO;
 	uint16_t head = load_le16(vr->avail + 4 + 2 * (vr->last_avail % num));
 	c->head = head;
 	c->nread = c->nwrite = 0;

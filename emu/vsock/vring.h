@@ -73,6 +73,8 @@ bool vring_ready(const struct vring *vr);
  * filled, 0 when the driver has made no buffer available, -EINVAL for a
  * malformed chain (loop, bad index, writable before readable, unmapped
  * address, too many pieces); the caller then consumes it with length 0.
+ * -EPROTO when the available index is more than num entries ahead: the
+ * ring is broken and the caller stops using it (nothing to consume).
  */
 int vring_peek(const struct vring *vr, const struct gmem *m, struct vchain *c);
 /* Consumes the peeked chain: used entry {head, len}, used->idx++, last_avail++. */

@@ -121,6 +121,29 @@ static void test_heartbeat_builtin(void **state)
 	expect(VSOCK_OP_RST, 5000, &r, b, sizeof(b));
 }
 
+/* A guest that sends far more than one heartbeat byte gets back no more
+ * than the responder holds (16), and the backend stays sound (the rest of
+ * the suite runs on it; under `make asan` an overflow would abort). */
+static void test_heartbeat_flood(void **state)
+{
+	(void)state;
+	struct vsock_hdr h, r;
+	uint8_t flood[200], b[256];
+	memset(flood, 0xB7, sizeof(flood));
+	open_stream(5003, 9000, &h, &r);
+	h.op = VSOCK_OP_RW;
+	h.len = sizeof(flood);
+	assert_int_equal(fg_send(&g, &h, flood, sizeof(flood)), 0);
+	expect(VSOCK_OP_RW, 5003, &r, b, sizeof(b));
+	assert_int_equal(r.len, 16);
+	assert_memory_equal(b, flood, 16);
+	h.op = VSOCK_OP_SHUTDOWN;
+	h.len = 0;
+	h.flags = 3;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RST, 5003, &r, b, sizeof(b));
+}
+
 static void test_refused_gets_rst(void **state)
 {
 	(void)state;
@@ -295,8 +318,9 @@ static void test_exit_status(void **state)
 	struct vsock_hdr h, r;
 	open_stream(5010, 9001, &h, &r);
 	h.op = VSOCK_OP_RW;
-	h.len = 4;
-	assert_int_equal(fg_send(&g, &h, "137\n", 4), 0);
+	/* One status per stream: the second line is not taken. */
+	h.len = 8;
+	assert_int_equal(fg_send(&g, &h, "137\n200\n", 8), 0);
 	char got[8] = {0};
 	for (int i = 0; i < 100; i++) {
 		FILE *f = fopen(status_path, "r");
@@ -382,6 +406,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_cid),
 		cmocka_unit_test(test_heartbeat_builtin),
+		cmocka_unit_test(test_heartbeat_flood),
 		cmocka_unit_test(test_refused_gets_rst),
 		cmocka_unit_test(test_stream_both_ways),
 		cmocka_unit_test(test_host_connect_line),
