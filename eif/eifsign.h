@@ -20,7 +20,10 @@
 #include "eif.h"
 #include "jsonw.h"
 
-/* CBOR of PcrInfo{index, value}; returns the length written, 0 if cap is short. */
+/* CBOR of PcrInfo{index, value}; returns the length written, 0 if cap is short.
+ * For a 48-byte value it takes up to EIF_PCR_INFO_MAX bytes: 34 fixed, the
+ * array head 2, and each byte 1 (below 24) or 2. */
+#define EIF_PCR_INFO_MAX 130
 size_t eif_pcr_info_encode(uint8_t *out, size_t cap, unsigned index, const uint8_t *value,
 			   size_t len);
 /* The section data for one (certificate PEM, COSE bytes) pair; 0 if cap is short. */

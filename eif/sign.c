@@ -426,7 +426,7 @@ int eif_signature_check(const uint8_t *raw, size_t len, const uint8_t pcr0[SHA38
 		r = sig_bad(d, "signature is not an untagged COSE_Sign1 with empty unprotected headers");
 		goto out;
 	}
-	uint8_t expect[128], h[SHA384_LEN];
+	uint8_t expect[EIF_PCR_INFO_MAX], h[SHA384_LEN];
 	size_t elen = eif_pcr_info_encode(expect, sizeof(expect), 0, pcr0, SHA384_LEN);
 	bool es384 = prot_len == sizeof(protected_es384) &&
 		     !memcmp(prot, protected_es384, prot_len) && s_len == ES384_SIG_LEN;
@@ -434,7 +434,7 @@ int eif_signature_check(const uint8_t *raw, size_t len, const uint8_t pcr0[SHA38
 		tbs_hash(prot, prot_len, payload, payload_len, h);
 		sig->valid = br_ecdsa_i31_vrfy_raw(br_ec_get_default(), h, sizeof(h), &c->pk->key.ec,
 						   s, s_len) == 1 &&
-			     payload_len == elen && !memcmp(payload, expect, elen);
+			     elen > 0 && payload_len == elen && !memcmp(payload, expect, elen);
 	}
 out:
 	if (c->der)
@@ -548,8 +548,13 @@ int eif_signature_make(const uint8_t *cert_pem, size_t cert_len, const char *key
 		goto out;
 	}
 
-	uint8_t payload[128], h[SHA384_LEN], s[ES384_SIG_LEN], cose[256];
+	uint8_t payload[EIF_PCR_INFO_MAX], h[SHA384_LEN], s[ES384_SIG_LEN], cose[256];
 	size_t payload_len = eif_pcr_info_encode(payload, sizeof(payload), 0, pcr0, SHA384_LEN);
+	if (payload_len == 0) { /* cannot happen with EIF_PCR_INFO_MAX; never sign nothing */
+		*why = "cannot encode the PCR0 payload";
+		r = -EINVAL;
+		goto out;
+	}
 	tbs_hash(protected_es384, sizeof(protected_es384), payload, payload_len, h);
 	if (br_ecdsa_i31_sign_raw(ec, &br_sha384_vtable, h, sk, s) != ES384_SIG_LEN) {
 		*why = "ECDSA signing failed";
@@ -562,12 +567,18 @@ int eif_signature_make(const uint8_t *cert_pem, size_t cert_len, const char *key
 	put(&e, cbor_encode_map_start(0, at(&e), room(&e)));
 	put_bytes(&e, payload, payload_len);
 	put_bytes(&e, s, sizeof(s));
-	size_t cap = 16 + 2 * (cert_len + finish(&e)) + 64;
+	size_t cose_len = finish(&e); /* 237 bytes at most */
+	if (cose_len == 0) {
+		*why = "cannot encode the COSE signature";
+		r = -EINVAL;
+		goto out;
+	}
+	size_t cap = 16 + 2 * (cert_len + cose_len) + 64;
 	if (!(out = malloc(cap))) {
 		r = -ENOMEM;
 		goto out;
 	}
-	size_t n = eif_signature_section_encode(out, cap, cert_pem, cert_len, cose, finish(&e));
+	size_t n = eif_signature_section_encode(out, cap, cert_pem, cert_len, cose, cose_len);
 	if (n == 0 || n > EIF_SIGNATURE_MAX) {
 		*why = "the certificate is too large for a signature section";
 		r = -EFBIG;

@@ -49,6 +49,67 @@ static void test_pcr_info_vector(void **state)
 	assert_int_equal(eif_pcr_info_encode(out, n - 1, 0, v, sizeof(v)), 0);
 }
 
+/* Every byte of the value >= 24 takes the longest encoding. */
+static void test_pcr_info_longest(void **state)
+{
+	(void)state;
+	uint8_t v[48], out[EIF_PCR_INFO_MAX];
+	memset(v, 0xff, sizeof(v));
+	assert_int_equal(eif_pcr_info_encode(out, sizeof(out), 0, v, sizeof(v)), EIF_PCR_INFO_MAX);
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static uint8_t buf[2][8192];
+	static int which;
+	uint8_t *b = buf[which++ & 1];
+	*len = fread(b, 1, sizeof(buf[0]), f);
+	fclose(f);
+	return b;
+}
+
+/* sign then check, for PCR0 values with the shortest and the longest
+ * payload (a 128-byte buffer once made 1 in 19 signatures empty). */
+static void test_sign_roundtrip(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/eif-sign-XXXXXX", cmd[512], cert_path[64], key_path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(cert_path, sizeof(cert_path), "%s/c.pem", dir);
+	snprintf(key_path, sizeof(key_path), "%s/k.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout %s "
+		 "-out %s -subj /CN=carve-test -days 2 -sha384 2>/dev/null",
+		 key_path, cert_path);
+	assert_int_equal(system(cmd), 0);
+	size_t cert_len, key_len;
+	const uint8_t *cert = slurp(cert_path, &cert_len);
+	const uint8_t *key = slurp(key_path, &key_len);
+	for (int fill = 0; fill < 2; fill++) {
+		uint8_t pcr0[SHA384_LEN], *section = NULL;
+		size_t section_len = 0;
+		const char *why = NULL;
+		memset(pcr0, fill ? 0xff : 0x00, sizeof(pcr0));
+		assert_int_equal(eif_signature_make(cert, cert_len, (const char *)key, key_len, pcr0, &section,
+						    &section_len, &why),
+				 0);
+		struct eif_signature sig;
+		struct eif_diag d;
+		assert_int_equal(eif_signature_check(section, section_len, pcr0, &sig, &d), 0);
+		assert_true(sig.valid);
+		eif_signature_free(&sig);
+		pcr0[0] ^= 1; /* and a signature over another PCR0 does not verify */
+		assert_int_equal(eif_signature_check(section, section_len, pcr0, &sig, &d), 0);
+		assert_false(sig.valid);
+		eif_signature_free(&sig);
+		free(section);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_signature_section_vector(void **state)
 {
 	(void)state;
@@ -233,6 +294,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pcr_info_vector),
+		cmocka_unit_test(test_pcr_info_longest),
+		cmocka_unit_test(test_sign_roundtrip),
 		cmocka_unit_test(test_signature_section_vector),
 		cmocka_unit_test(test_signature_check_rejects_toy_cert),
 		cmocka_unit_test(test_pcr_extend),
