@@ -12,8 +12,13 @@ int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode)
 	if (strlen(path) >= sizeof(af->path))
 		return -ENAMETOOLONG;
 	strcpy(af->path, path);
-	snprintf(af->tmp, sizeof(af->tmp), "%s.tmp", path);
-	af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A name left by a crashed writer with our pid is skipped. */
+	for (unsigned n = 0; n < 100; n++) {
+		snprintf(af->tmp, sizeof(af->tmp), "%s.tmp.%ld.%u", path, (long)getpid(), n);
+		af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (af->fd >= 0 || errno != EEXIST)
+			break;
+	}
 	return af->fd < 0 ? -errno : 0;
 }
 

@@ -1,7 +1,9 @@
 /*
  * atomicfile.h — write a file so that readers see the old one or the whole
- * new one, never a partial one: write "<path>.tmp" in the same directory,
- * fsync, rename over <path>.
+ * new one, never a partial one: write "<path>.tmp.<pid>.<n>" in the same
+ * directory (created exclusively: two writers of one path never share a
+ * temp file, and a symlink planted there is not followed), fsync, rename
+ * over <path>.
  *
  * Usage:  struct atomic_file af;
  *         if ((r = atomic_file_open(&af, path, 0644)) < 0) ...
@@ -18,7 +20,7 @@
 struct atomic_file {
 	int fd;              /* write here; -1 after commit/abort */
 	char path[4096];     /* final path */
-	char tmp[4096 + 8];  /* "<path>.tmp" */
+	char tmp[4096 + 32]; /* "<path>.tmp.<pid>.<n>" */
 };
 
 /* Returns 0 or -errno (-ENAMETOOLONG for an over-long path). */

@@ -52,8 +52,10 @@ void eif_signature_free(struct eif_signature *sig);
 /* Writes the "SigningCertificate" object describe-eif prints. */
 void eif_signature_describe(const struct eif_signature *sig, struct jsonw *w);
 
-/* PCR8 of the first certificate in the PEM file at path. */
+/* PCR8 of the first certificate in the PEM file at path, or in PEM bytes:
+ * 0, or -EINVAL when there is no certificate (-errno reading the file). */
 int eif_cert_pcr(const char *path, uint8_t pcr[SHA384_LEN]);
+int eif_cert_pcr_of_pem(const uint8_t *pem, size_t len, uint8_t pcr[SHA384_LEN]);
 
 /*
  * Builds the signature section for pcr0 with a P-384 certificate and its

@@ -545,9 +545,14 @@ static int cmd_sign(int argc, char **argv)
 		err_print(r, "read key %s", key);
 		code = EXIT_INPUT;
 	}
-	uint8_t *section = NULL;
+	uint8_t *section = NULL, pcr8[SHA384_LEN];
 	size_t section_len = 0;
 	const char *why = NULL;
+	/* PCR8 from the bytes signed with, not from a second read of the file. */
+	if (!code && (r = eif_cert_pcr_of_pem((const uint8_t *)cert_pem, cert_len, pcr8)) < 0) {
+		err_msg("cannot sign %s: %s holds no certificate", in, cert);
+		code = EXIT_SIGN;
+	}
 	if (!code && (r = eif_signature_make((const uint8_t *)cert_pem, cert_len, key_pem, key_len,
 					     c.dg.pcr0, &section, &section_len, &why)) < 0) {
 		err_msg("cannot sign %s: %s", in, why ? why : strerror(-r));
@@ -571,9 +576,7 @@ static int cmd_sign(int argc, char **argv)
 	}
 	checked_close(&c);
 	if (!code) {
-		uint8_t pcr8[SHA384_LEN];
 		struct jsonw w;
-		eif_cert_pcr(cert, pcr8);
 		jsonw_init(&w, stdout, true);
 		jsonw_object_open(&w, NULL);
 		print_measurements(&w, &signed_dg, pcr8);

@@ -227,6 +227,13 @@ int cmd_build(int argc, char **argv)
 		code = EXIT_FAIL;
 		goto done;
 	}
+	/* describe reads the section with the same limits: what it would
+	 * refuse is never written. */
+	if (jsonr_check(md, md_len) < 0) {
+		err_msg("cannot use metadata %s: nested too deeply for the EIF's metadata section", meta);
+		code = EXIT_INPUT;
+		goto done;
+	}
 
 	struct eif_build b = {
 		.kernel_path = kernel,

@@ -297,6 +297,19 @@ static int cert_load(struct cert *c, const uint8_t *pem, size_t len)
 	return 0;
 }
 
+int eif_cert_pcr_of_pem(const uint8_t *pem, size_t len, uint8_t pcr[SHA384_LEN])
+{
+	uint8_t *der = NULL;
+	size_t der_len;
+	int r = pem_decode_first((const char *)pem, len, cert_labels, &der, &der_len);
+	if (r >= 0) {
+		eif_pcr_of(der, der_len, pcr);
+		r = 0;
+	}
+	free(der);
+	return r == -ENOENT ? -EINVAL : r;
+}
+
 int eif_cert_pcr(const char *path, uint8_t pcr[SHA384_LEN])
 {
 	FILE *f = fopen(path, "rb");
@@ -306,15 +319,8 @@ int eif_cert_pcr(const char *path, uint8_t pcr[SHA384_LEN])
 	size_t n = buf ? fread(buf, 1, EIF_SIGNATURE_MAX, f) : 0;
 	int r = !buf ? -ENOMEM : ferror(f) ? -EIO : n == EIF_SIGNATURE_MAX ? -EFBIG : 0;
 	fclose(f);
-	uint8_t *der = NULL;
-	size_t der_len;
-	if (r == 0 && (r = pem_decode_first((const char *)buf, n, cert_labels, &der, &der_len)) >= 0) {
-		eif_pcr_of(der, der_len, pcr);
-		r = 0;
-	}
-	if (r == -ENOENT || r == -EINVAL)
-		r = -EINVAL;
-	free(der);
+	if (r == 0)
+		r = eif_cert_pcr_of_pem(buf, n, pcr);
 	free(buf);
 	return r;
 }

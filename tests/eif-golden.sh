@@ -73,6 +73,15 @@ grep -q '"BuildTime": "1970-01-01T00:00:00+00:00"' "$T/d.json" && ok "BuildTime 
 SOURCE_DATE_EPOCH=yesterday "$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 \
 	-o "$T/sde.eif" >/dev/null 2>"$T/err"
 check "a malformed SOURCE_DATE_EPOCH is a usage error (exit 2, no file)" "$?:$(ls "$T"/sde.* 2>/dev/null)" "2:"
+# Metadata that describe could not read back is refused at build time.
+python3 -c 'print("{\"a\":" * 14 + "1" + "}" * 14)' >"$T/deep.json"
+"$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 --metadata "$T/deep.json" \
+	-o "$T/deep.eif" >/dev/null 2>"$T/err"
+check "metadata nested too deeply for the section: exit 3, no file" "$?:$(ls "$T"/deep.eif* 2>/dev/null)" "3:"
+python3 -c 'print("{\"a\":" * 13 + "1" + "}" * 13)' >"$T/deep.json"
+"$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 --metadata "$T/deep.json" \
+	-o "$T/deep.eif" >/dev/null && "$EIFTOOL" describe "$T/deep.eif" >/dev/null
+check "the deepest metadata build accepts, describe reads" "$?" 0
 
 # pcr subcommand = nitro-cli pcr --input.
 "$EIFTOOL" pcr --file $G/ramdisk1 >"$T/p.json"

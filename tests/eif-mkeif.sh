@@ -155,6 +155,11 @@ check "verify: changed app ramdisk exits 6" "$?" 6
 grep -q "input differs: app_ramdisk" "$T/vout" && ok "verify: names the app ramdisk" || nok "verify: names the app ramdisk"
 grep -q "input differs: bootstrap_ramdisk" "$T/vout" && nok "verify: bootstrap not blamed" || ok "verify: bootstrap not blamed"
 grep -q "PCR1 differs" "$T/vout" && nok "verify: PCR1 unchanged" || ok "verify: PCR1 unchanged"
+# The expected file is the output's own (-o defaults to it): it is read
+# before the rebuild replaces it, so a change is still seen.
+mkdir -p "$T/self" && cp "$T/hello.pcrs.json" "$T/hello.manifest.json" "$T/self/"
+mk --app build/enclave/hello --env X=2 --expect "$T/self/hello.pcrs.json" -o "$T/self/hello.eif" >"$T/vout" 2>&1
+check "verify: expected file replaced by this build still exits 6" "$?" 6
 
 # --- determinism: same inputs, another time and umask ---
 (umask 077; sleep 1; TZ=Asia/Tokyo mk --app build/enclave/hello -o "$T/again/hello.eif" >/dev/null)

@@ -137,14 +137,17 @@ static int remove_tmpdir(void **state)
 static void test_atomic_file(void **state)
 {
 	(void)state;
-	char path[256], tmp[264], buf[16] = {0};
+	char path[256], buf[16] = {0};
 	snprintf(path, sizeof(path), "%s/out", tmpdir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 
 	assert_int_equal(atomic_write_file(path, "first", 5, 0644), 0);
-	struct atomic_file af;
+	struct atomic_file af, other;
 	assert_int_equal(atomic_file_open(&af, path, 0644), 0);
 	assert_int_equal(write_all(af.fd, "second", 6), 0);
+	/* A second writer of the same path gets its own temp file. */
+	assert_int_equal(atomic_file_open(&other, path, 0644), 0);
+	assert_string_not_equal(af.tmp, other.tmp);
+	atomic_file_abort(&other);
 	/* Until commit, readers still see the old content. */
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
@@ -152,7 +155,8 @@ static void test_atomic_file(void **state)
 	fclose(f);
 	assert_memory_equal(buf, "first", 5);
 	atomic_file_abort(&af);
-	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(access(af.tmp, F_OK), -1);
+	assert_int_equal(access(other.tmp, F_OK), -1);
 
 	assert_int_equal(atomic_file_open(&af, path, 0600), 0);
 	assert_int_equal(write_all(af.fd, "second", 6), 0);
@@ -160,7 +164,7 @@ static void test_atomic_file(void **state)
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 6);
-	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(access(af.tmp, F_OK), -1);
 
 	char missing[300];
 	snprintf(missing, sizeof(missing), "%s/no/such/dir/file", tmpdir);
