@@ -23,7 +23,8 @@
 enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_UNRESOLVED = 4 };
 
 static const char usage[] =
-	"Usage: elfdeps [--prefix DIR] [--sysroot ROOT] [--list] ELF\n"
+	"Usage: elfdeps [--prefix DIR] [--sysroot ROOT] [--list] [--exe-dir DIR]\n"
+	"               [--ld-path-out FILE] ELF\n"
 	"\n"
 	"Print, as mkcpio spec lines (`file`/`slink`), everything the dynamic\n"
 	"loader will open to start ELF: its PT_INTERP and, recursively, every\n"
@@ -42,6 +43,13 @@ static const char usage[] =
 	"  --sysroot ROOT   resolve inside ROOT instead of / (paths printed as seen\n"
 	"                   from inside ROOT)\n"
 	"  --list           print the resolved paths, one per line, instead\n"
+	"  --exe-dir DIR    the directory ELF will run from in the image (eif/mkeif:\n"
+	"                   /); a library found only through the executable's\n"
+	"                   $ORIGIN is then an error when DIR is not where ELF is\n"
+	"  --ld-path-out FILE  write there the LD_LIBRARY_PATH the image needs\n"
+	"                   (directories libraries were found in through ld.so.conf,\n"
+	"                   or /lib64 and /usr/lib64 for glibc: the image has no\n"
+	"                   ld.so.cache), ':'-separated; empty when none is needed\n"
 	"\n"
 	"Exit status: 0 listed; 2 usage; 3 ELF missing, unreadable or not an ELF\n"
 	"file (or a malformed one); 4 a library cannot be found (named, with the\n"
@@ -93,6 +101,10 @@ struct ctx {
 	struct strs conf_dirs;  /* ld.so.conf / ld-musl path */
 	struct strs emitted;    /* in-root paths already printed */
 	struct strs queue;      /* in-root paths of ELF objects to scan */
+	struct strs env_dirs;   /* where libraries were found that the enclave's
+				   loader will not search by itself */
+	bool exe_origin_hit;    /* a library came through the executable's $ORIGIN */
+	const char *exe_dir_in_image; /* --exe-dir, or NULL */
 	const char *exe_rpath;  /* the executable's DT_RPATH (no DT_RUNPATH) */
 	char *exe_rpath_store;
 	char exe_dir[PATH_MAX];
@@ -272,9 +284,10 @@ static bool usable(struct ctx *c, const char *p)
 	return ok;
 }
 
-/* Tries every directory of a ':'-separated list; $ORIGIN = origin. */
-static bool search_list(struct ctx *c, const char *list, const char *origin, const char *name,
-			char *out, size_t cap)
+/* Tries every directory of a ':'-separated list; $ORIGIN = origin, the
+ * executable's directory when exe_origin (then a hit through it is noted). */
+static bool search_list(struct ctx *c, const char *list, const char *origin, bool exe_origin,
+			const char *name, char *out, size_t cap)
 {
 	char buf[PATH_MAX];
 	if (!list)
@@ -289,32 +302,70 @@ static bool search_list(struct ctx *c, const char *list, const char *origin, con
 		} else {
 			snprintf(dir, sizeof(dir), "%s", d);
 		}
-		if ((size_t)snprintf(out, cap, "%s/%s", dir, name) < cap && usable(c, out))
+		if ((size_t)snprintf(out, cap, "%s/%s", dir, name) < cap && usable(c, out)) {
+			c->exe_origin_hit = o && exe_origin;
 			return true;
+		}
 	}
 	return false;
 }
 
-static int resolve(struct ctx *c, const struct elf_info *obj, const char *origin,
+/* The directories the loaders search by themselves, without ld.so.cache
+ * (which the image does not have, nor musl's path file): Debian's glibc
+ * loader (`ld.so --help`; not /lib64 or /usr/lib64) and musl's. */
+static const char glibc_own_dirs[] = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
+				     "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:/lib:/usr/lib";
+static const char musl_dirs[] = "/lib:/usr/local/lib:/usr/lib";
+
+static bool in_list(const char *list, const char *dir, size_t len)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n == len && !strncmp(p, dir, len))
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+/* Notes the directory of a library found where the image's loader will
+ * not look by itself (for LD_LIBRARY_PATH). */
+static int note_env_dir(struct ctx *c, const char *found)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(found, '/');
+	size_t len = slash ? (size_t)(slash - found) : 0;
+	if (in_list(c->musl ? musl_dirs : glibc_own_dirs, found, len))
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", (int)len, found);
+	return strs_has(&c->env_dirs, dir) ? 0 : strs_add(&c->env_dirs, dir);
+}
+
+/* 0 with the in-root path in out; -ENOENT; -EXDEV when found only through
+ * the executable's $ORIGIN, which points elsewhere in the enclave. */
+static int resolve(struct ctx *c, const struct elf_info *obj, bool is_exe, const char *origin,
 		   const char *name, char *out, size_t cap)
 {
 	if (strchr(name, '/')) {
 		snprintf(out, cap, "%s", name);
 		return usable(c, out) ? 0 : -ENOENT;
 	}
-	if (!obj->runpath && (search_list(c, obj->rpath, origin, name, out, cap) ||
-			      search_list(c, c->exe_rpath, c->exe_dir, name, out, cap)))
-		return 0;
-	if (search_list(c, obj->runpath, origin, name, out, cap))
-		return 0;
+	c->exe_origin_hit = false;
+	if ((!obj->runpath && (search_list(c, obj->rpath, origin, is_exe, name, out, cap) ||
+			       search_list(c, c->exe_rpath, c->exe_dir, true, name, out, cap))) ||
+	    search_list(c, obj->runpath, origin, is_exe, name, out, cap))
+		return c->exe_origin_hit && c->exe_dir_in_image && strcmp(c->exe_dir_in_image, c->exe_dir)
+			       ? -EXDEV
+			       : 0;
 	for (size_t i = 0; i < c->conf_dirs.n; i++)
-		if (search_list(c, c->conf_dirs.v[i], origin, name, out, cap))
-			return 0;
+		if (search_list(c, c->conf_dirs.v[i], origin, false, name, out, cap))
+			return note_env_dir(c, out);
 	static const char glibc_dirs[] = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
 					 "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:"
 					 "/lib64:/usr/lib64:/lib:/usr/lib";
-	static const char musl_dirs[] = "/lib:/usr/local/lib:/usr/lib";
-	return search_list(c, c->musl ? musl_dirs : glibc_dirs, origin, name, out, cap) ? 0 : -ENOENT;
+	if (!search_list(c, c->musl ? musl_dirs : glibc_dirs, origin, false, name, out, cap))
+		return -ENOENT;
+	return note_env_dir(c, out); /* /lib64, /usr/lib64 */
 }
 
 static void dirname_of(const char *p, char *out, size_t cap)
@@ -327,7 +378,10 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"prefix", required_argument, NULL, 'p'}, {"sysroot", required_argument, NULL, 's'},
-		{"list", no_argument, NULL, 'l'},         {"help", no_argument, NULL, 'h'}, {0}};
+		{"list", no_argument, NULL, 'l'},         {"help", no_argument, NULL, 'h'},
+		{"exe-dir", required_argument, NULL, 'e'}, {"ld-path-out", required_argument, NULL, 'o'},
+		{0}};
+	const char *ld_path_out = NULL;
 	struct ctx c = {.sysroot = "", .prefix = "rootfs"};
 	int opt;
 	err_set_prog(argv[0]);
@@ -336,6 +390,8 @@ int main(int argc, char **argv)
 		case 'p': c.prefix = optarg; break;
 		case 's': c.sysroot = optarg; break;
 		case 'l': c.list = true; break;
+		case 'e': c.exe_dir_in_image = optarg; break;
+		case 'o': ld_path_out = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -430,7 +486,17 @@ int main(int argc, char **argv)
 			char found[PATH_MAX];
 			if (strs_has(&needed_by, obj.needed[i]))
 				continue;
-			if (resolve(&c, &obj, origin, obj.needed[i], found, sizeof(found)) < 0) {
+			r = resolve(&c, &obj, qi == 0, origin, obj.needed[i], found, sizeof(found));
+			if (r == -EXDEV) {
+				err_msg("cannot package %s: library %s is found through $ORIGIN of the "
+					"executable (%s), but the app runs from / in the enclave; package "
+					"the app's directory instead, with --cmd",
+					app, found, who);
+				code = EXIT_UNRESOLVED;
+			} else if (r == -ENOMEM) {
+				err_print(r, "package %s", app);
+				code = EXIT_INPUT;
+			} else if (r < 0) {
 				err_msg("cannot package %s: library %s (needed by %s) not found in "
 					"RPATH/RUNPATH, ld.so.conf or the default directories",
 					app, obj.needed[i], who);
@@ -448,10 +514,25 @@ int main(int argc, char **argv)
 	}
 	strs_free(&needed_by);
 done:
+	if (code == 0 && ld_path_out) {
+		FILE *f = fopen(ld_path_out, "w");
+		bool ok = f != NULL;
+		for (size_t i = 0; ok && i < c.env_dirs.n; i++)
+			ok = fprintf(f, "%s%s", i ? ":" : "", c.env_dirs.v[i]) >= 0;
+		if (ok && c.env_dirs.n)
+			ok = fputc('\n', f) != EOF;
+		if (f && fclose(f) != 0)
+			ok = false;
+		if (!ok) {
+			err_print(-EIO, "write %s", ld_path_out);
+			code = EXIT_INPUT;
+		}
+	}
 	elf_info_free(&exe);
 	strs_free(&c.conf_dirs);
 	strs_free(&c.emitted);
 	strs_free(&c.queue);
+	strs_free(&c.env_dirs);
 	free(c.exe_rpath_store);
 	if (code == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
 		err_print(-EIO, "write the list");

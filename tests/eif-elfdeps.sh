@@ -64,6 +64,14 @@ grep -q '/opt/rp/libdef.so' "$T/list" && nok "decoy not chosen" || ok "decoy not
 "$ELFDEPS" --sysroot "$R" --prefix rootfs "$R/app/main" >"$T/spec"
 grep -qxF "slink rootfs/lib64 usr/lib64 0 0" "$T/spec" && ok "spec: slink line" || nok "spec: slink line"
 grep -qxF "file rootfs/opt/rp/librp.so $R/opt/rp/librp.so 0755 0 0" "$T/spec" && ok "spec: file line" || nok "spec: file line"
+# The image has no ld.so.cache: ld.so.conf directories become LD_LIBRARY_PATH.
+"$ELFDEPS" --sysroot "$R" --exe-dir /app --ld-path-out "$T/ldpath" "$R/app/main" >/dev/null
+check "ld.so.conf directory reported for LD_LIBRARY_PATH" "$(cat "$T/ldpath")" "/conf/lib"
+# liborig comes through the executable's $ORIGIN: fine where the app stays,
+# an error when it will run from / (as eif/mkeif places it).
+"$ELFDEPS" --sysroot "$R" --exe-dir / "$R/app/main" >/dev/null 2>"$T/err"
+check "\$ORIGIN of an executable moved to /: exit 4" "$?" 4
+grep -q 'liborig.so is found through \$ORIGIN of the executable' "$T/err" && ok "\$ORIGIN error names the library" || { nok "\$ORIGIN error names the library"; cat "$T/err"; }
 
 # Errors.
 rm "$R/opt/deep/libdeep.so"
@@ -77,6 +85,7 @@ check "malformed ELF: exit 3" "$?" 3
 check "malformed ELF: one line" "$(wc -l <"$T/err")" 1
 "$ELFDEPS" "$T/main.c" >/dev/null 2>"$T/err"
 check "not an ELF: exit 3" "$?" 3
-"$ELFDEPS" build/enclave/hello >"$T/static"
+"$ELFDEPS" --ld-path-out "$T/ldpath" build/enclave/hello >"$T/static"
 check "static-pie: nothing to add" "$(wc -c <"$T/static")" 0
+check "static-pie: no LD_LIBRARY_PATH" "$(wc -c <"$T/ldpath")" 0
 echo "1..$n"
