@@ -548,15 +548,15 @@ static int cmd_sign(int argc, char **argv)
 	uint8_t *section = NULL, pcr8[SHA384_LEN];
 	size_t section_len = 0;
 	const char *why = NULL;
-	/* PCR8 from the bytes signed with, not from a second read of the file. */
-	if (!code && (r = eif_cert_pcr_of_pem((const uint8_t *)cert_pem, cert_len, pcr8)) < 0) {
-		err_msg("cannot sign %s: %s holds no certificate", in, cert);
-		code = EXIT_SIGN;
-	}
 	if (!code && (r = eif_signature_make((const uint8_t *)cert_pem, cert_len, key_pem, key_len,
 					     c.dg.pcr0, &section, &section_len, &why)) < 0) {
 		err_msg("cannot sign %s: %s", in, why ? why : strerror(-r));
 		code = r == -ENOMEM ? EXIT_FAIL : EXIT_SIGN;
+	}
+	/* PCR8 from the bytes signed with, not from a second read of the file. */
+	if (!code && (r = eif_cert_pcr_of_pem((const uint8_t *)cert_pem, cert_len, pcr8)) < 0) {
+		err_print(r, "sign %s: PCR8 of %s", in, cert);
+		code = EXIT_FAIL;
 	}
 	struct eif_digests signed_dg;
 	if (!code) {
@@ -569,6 +569,11 @@ static int cmd_sign(int argc, char **argv)
 			atomic_file_abort(&af);
 			err_print(r, "write %s", out);
 			code = EXIT_OUTPUT;
+		} else if (memcmp(signed_dg.pcr0, c.dg.pcr0, SHA384_LEN) != 0) {
+			/* The copy is read anew: what was signed must be what it holds. */
+			atomic_file_abort(&af);
+			err_msg("cannot sign %s: it changed while being signed", in);
+			code = EXIT_INPUT;
 		} else if ((r = atomic_file_commit(&af)) < 0) {
 			err_print(r, "write %s", out);
 			code = EXIT_OUTPUT;
