@@ -29,7 +29,8 @@ static int vmsg(struct fakeguest *g, uint32_t req, uint32_t flags, const void *p
 	store_le32(buf, req);
 	store_le32(buf + 4, VHU_FLAG_VERSION | flags);
 	store_le32(buf + 8, size);
-	memcpy(buf + VHU_HDR_SIZE, payload, size);
+	if (size) /* payload may be NULL for an empty message */
+		memcpy(buf + VHU_HDR_SIZE, payload, size);
 	struct iovec iov = {.iov_base = buf, .iov_len = VHU_HDR_SIZE + size};
 	union {
 		char b[CMSG_SPACE(sizeof(int) * VHU_MAX_FDS)];
@@ -239,7 +240,8 @@ int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload,
 	unsigned slot = g->tx_avail % FG_QSIZE;
 	uint64_t gpa = TXBUFS + (uint64_t)slot * FG_TXBUF;
 	vsock_hdr_encode(g->mem + gpa, h);
-	memcpy(g->mem + gpa + VSOCK_HDR_SIZE, payload, len);
+	if (len)
+		memcpy(g->mem + gpa + VSOCK_HDR_SIZE, payload, len);
 	uint8_t *d = g->mem + DESC(1) + 16 * slot;
 	store_le64(d, gpa);
 	store_le32(d + 8, (uint32_t)(VSOCK_HDR_SIZE + len));
