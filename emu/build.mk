@@ -39,6 +39,9 @@ $(B)/tests/test_vsock_loop: $(call host_objs,tests/unit/test_vsock_loop.c) $(FAK
 	@mkdir -p $(@D)
 	$(host_link)
 $(B)/tests/test_vsock_loop: LDLIBS := -lcmocka
+# It runs the backend of its own build (under `make asan`, the sanitized one).
+$(B)/tests/test_vsock_loop: | $(CARVE_VSOCK)
+$(call host_objs,tests/unit/test_vsock_loop.c): CFLAGS_tests/unit := -DCARVE_VSOCK_BIN='"$(CARVE_VSOCK)"'
 TEST_SUITES += $(B)/tests/test_vsock_loop
 TEST_DEPS += $(CARVE_VSOCK)
 

@@ -37,7 +37,7 @@ static int setup(void **state)
 	snprintf(uds, sizeof(uds), "%s/vsock", dir);
 	snprintf(vhost, sizeof(vhost), "%s/vhost.sock", dir);
 	snprintf(status_path, sizeof(status_path), "%s/status", dir);
-	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : "build/bin/carve-vsock";
+	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : CARVE_VSOCK_BIN;
 	backend = fork();
 	if (backend == 0) {
 		execl(bin, bin, "--socket", vhost, "--uds", uds, "--cid", "42", "--status-file",
@@ -372,7 +372,7 @@ static void test_qemu_reconnect(void **state)
 	char sock[64], base[64];
 	snprintf(sock, sizeof(sock), "%s/vhost2.sock", dir);
 	snprintf(base, sizeof(base), "%s/vsock2", dir);
-	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : "build/bin/carve-vsock";
+	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : CARVE_VSOCK_BIN;
 	pid_t p = fork();
 	if (p == 0) {
 		execl(bin, bin, "--socket", sock, "--uds", base, (char *)NULL);
