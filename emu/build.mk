@@ -29,6 +29,12 @@ QEMU_STAMP := $(B)/emu/qemu.path
 $(QEMU_STAMP): emu/find-qemu deps.lock
 	@mkdir -p $(@D)
 	@BUILD=$(CURDIR)/$(B) emu/find-qemu > $@.tmp && mv $@.tmp $@
+# A stamp naming a QEMU that is gone (the cache was deleted) is redone.
+ifneq ($(wildcard $(QEMU_STAMP)),)
+ifeq ($(wildcard $(shell cat $(QEMU_STAMP))),)
+.PHONY: $(QEMU_STAMP)
+endif
+endif
 HELP_LINES += "qemu|find or build a nitro-enclave-capable QEMU (emu/find-qemu)"
 .PHONY: qemu
 qemu: $(QEMU_STAMP)
