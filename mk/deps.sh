@@ -45,7 +45,7 @@ cmd_packages() {
 		fi
 	done < <(lock_lines pkg)
 	[ ${#missing[@]} -eq 0 ] && return 0
-	local cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+	local cmd="apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then
 		note "missing packages: ${missing[*]}"
 		note "run as root:  apt-get update && $cmd"
@@ -56,14 +56,15 @@ cmd_packages() {
 		ver=$(lock_lines pkg | awk -v n="$name" '$3 == n { print $4 }')
 		if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
 			note "apt knows no $name; refreshing package lists"
-			apt-get update -q >/dev/null || die "cannot update apt lists"
+			apt-get -o DPkg::Lock::Timeout=600 update -q >"$build/apt-update.log" 2>&1 ||
+				die "cannot update apt lists (log: $build/apt-update.log)"
 			cand=$(apt-cache policy "$name" | awk '/Candidate:/ { print $2 }')
 		fi
 		[ -n "$cand" ] && [ "$cand" != "(none)" ] || die "cannot install $name: apt has no candidate"
 		[ "$cand" = "$ver" ] || note "note: apt offers $name $cand; deps.lock pins $ver"
 	done
 	note "installing: ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive $cmd >"$build/apt-install.log" 2>&1 ||
+	DEBIAN_FRONTEND=noninteractive $cmd </dev/null >"$build/apt-install.log" 2>&1 ||
 		die "cannot install packages: $cmd failed (log: $build/apt-install.log)"
 }
 
@@ -91,23 +92,28 @@ cmd_apt_private() {
 	[ -n "$main" ] || die "cannot find the Debian archive in /etc/apt: no 'bookworm' suite configured"
 	[ -n "$sec" ] || sec=${main%/debian}/debian-security
 	local kr=/usr/share/keyrings/debian-archive-keyring.gpg
-	cat >"$aptdir/sources.list.tmp" <<-EOF
-	deb-src [signed-by=$kr] $main bookworm main
-	deb-src [signed-by=$kr] $main bookworm-updates main
-	deb-src [signed-by=$kr] $sec bookworm-security main
-	deb [signed-by=$kr] $main bookworm-backports main
-	deb-src [signed-by=$kr] $main bookworm-backports main
-	deb-src [signed-by=$kr] $main trixie main
-	EOF
-	if ! cmp -s "$aptdir/sources.list.tmp" "$aptdir/sources.list" || [ ! -e "$aptdir/updated" ]; then
-		mv "$aptdir/sources.list.tmp" "$aptdir/sources.list"
-		note "private apt: updating source indexes (build/apt, system sources untouched)"
-		apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
-			die "cannot update the private apt indexes (log: $aptdir/update.log)"
-		touch "$aptdir/updated"
-	else
-		rm -f "$aptdir/sources.list.tmp"
-	fi
+	# One writer at a time (make -j runs deps steps and find-qemu together).
+	(
+		flock 9
+		cat >"$aptdir/sources.list.tmp" <<-EOF
+		deb-src [signed-by=$kr] $main bookworm main
+		deb-src [signed-by=$kr] $main bookworm-updates main
+		deb-src [signed-by=$kr] $sec bookworm-security main
+		deb [signed-by=$kr] $main bookworm-backports main
+		deb-src [signed-by=$kr] $main bookworm-backports main
+		deb-src [signed-by=$kr] $main trixie main
+		EOF
+		if ! cmp -s "$aptdir/sources.list.tmp" "$aptdir/sources.list" || [ ! -e "$aptdir/updated" ]; then
+			rm -f "$aptdir/updated" # a failed update below must be retried next time
+			mv "$aptdir/sources.list.tmp" "$aptdir/sources.list"
+			note "private apt: updating source indexes (build/apt, system sources untouched)"
+			apt-get "${apt_opts[@]}" -q update >"$aptdir/update.log" 2>&1 ||
+				die "cannot update the private apt indexes (log: $aptdir/update.log)"
+			touch "$aptdir/updated"
+		else
+			rm -f "$aptdir/sources.list.tmp"
+		fi
+	) 9>"$aptdir/lock" || exit 1
 }
 
 # cmd_source NAME DIR: DIR receives the downloaded files; prints the unpack
@@ -154,9 +160,10 @@ build_bearssl() { # build_bearssl SRCDIR PREFIX CC EXTRA_CFLAGS
 			-fdata-sections -ffile-prefix-map="$1"=bearssl $3 -Iinc -Isrc -c "$4" \
 			-o "$5/obj/$(echo "${4#src/}" | tr / _).o"' sh "$src" "$cc" "$cflags" {} "$prefix" ||
 		die "cannot build BearSSL with $cc"
-	(cd "$prefix/obj" && ar rcsD "$prefix/lib/libbearssl.a" $(ls | sort))
+	(cd "$prefix/obj" && ar rcsD "$prefix/lib/libbearssl.a" $(ls | sort)) ||
+		die "cannot archive BearSSL ($cc)"
 	rm -rf "$prefix/obj"
-	cp "$src"/inc/*.h "$prefix/include/"
+	cp "$src"/inc/*.h "$prefix/include/" || die "cannot install BearSSL's headers"
 }
 
 build_libcbor() { # build_libcbor SRCDIR PREFIX CC EXTRA_CFLAGS
@@ -173,6 +180,8 @@ build_libcbor() { # build_libcbor SRCDIR PREFIX CC EXTRA_CFLAGS
 
 # build_cached NAME BUILDER: one cache entry per library holding host/ and
 # musl/ prefixes; built in a temp dir and renamed into place atomically.
+# It runs inside $(...), where set -e does not apply: every step that can
+# fail says so with die, so no partial entry is ever stored.
 build_cached() {
 	local name=$1 builder=$2 key dir tmp srcfile src
 	key=$(cache_key "$name" "$builder")
@@ -184,7 +193,7 @@ build_cached() {
 	fi
 	note "$name: building from Debian source (cache miss: $dir)"
 	mkdir -p "$cache"
-	tmp=$(mktemp -d "$cache/.$name.XXXXXX")
+	tmp=$(mktemp -d "$cache/.$name.XXXXXX") || die "cannot create a directory in $cache"
 	srcfile=$(cmd_source "$name" "$tmp/dl")
 	mkdir -p "$tmp/src"
 	case "$srcfile" in
@@ -197,7 +206,8 @@ build_cached() {
 	$builder "$src" "$tmp/out/host" gcc ""
 	$builder "$src" "$tmp/out/musl" musl-gcc ""
 	rm -rf "$tmp/src" "$tmp/dl"
-	mv "$tmp/out" "$tmp.done" && rm -rf "$tmp" && mv "$tmp.done" "$dir"
+	mv "$tmp/out" "$tmp.done" && rm -rf "$tmp" && mv "$tmp.done" "$dir" ||
+		die "cannot store $name in $cache"
 	printf '%s\n' "$dir"
 }
 
@@ -208,7 +218,8 @@ cmd_libs() {
 		d=$(build_cached "${lib%%:*}" "${lib#*:}")
 		for flavour in host musl; do
 			mkdir -p "$out.tmp/$flavour"
-			cp -pR "$d/$flavour/." "$out.tmp/$flavour/"
+			# Fresh mtimes: going back to an older pin must relink.
+			cp -R "$d/$flavour/." "$out.tmp/$flavour/"
 		done
 	done
 	rm -rf "$out" && mv "$out.tmp" "$out"
