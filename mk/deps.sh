@@ -45,7 +45,7 @@ cmd_packages() {
 		fi
 	done < <(lock_lines pkg)
 	[ ${#missing[@]} -eq 0 ] && return 0
-	local cmd="apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 ${missing[*]}"
+	local cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then
 		note "missing packages: ${missing[*]}"
 		note "run as root:  apt-get update && $cmd"
@@ -64,7 +64,9 @@ cmd_packages() {
 		[ "$cand" = "$ver" ] || note "note: apt offers $name $cand; deps.lock pins $ver"
 	done
 	note "installing: ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive $cmd </dev/null >"$build/apt-install.log" 2>&1 ||
+	# Waits for the dpkg lock (make -j, unattended-upgrades at first boot).
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+		"${missing[@]}" </dev/null >"$build/apt-install.log" 2>&1 ||
 		die "cannot install packages: $cmd failed (log: $build/apt-install.log)"
 }
 
