@@ -27,6 +27,8 @@ esac
 for f in "$@"; do
 	[ -r "$f" ] || { printf '%s: cannot read %s: no such file\n' "$prog" "$f" >&2; exit 2; }
 done
+# awk would read a fragment as the config if the config were empty.
+[ -s "$1" ] || { printf '%s: cannot check %s: it is empty\n' "$prog" "$1" >&2; exit 2; }
 
 # One awk pass: the final .config first (NR == FNR), then the fragments.
 # Requests keep their first-seen order; a later fragment replaces the value.

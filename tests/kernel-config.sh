@@ -78,6 +78,9 @@ t "checker rejects an option that must stay unset" \
 t "checker rejects a changed value" \
 	bash -c '! "$1" "$2" "$3" 2>"$4" && grep -q "CONFIG_C requested 32, is 64" "$4"' _ \
 	"$check" "$tmp/changed" "$tmp/frag1" "$tmp/err3"
+: >"$tmp/empty"
+t "checker refuses an empty config (exit 2), which would read a fragment as the config" \
+	bash -c '"$1" "$2" "$3" "$3" 2>/dev/null; [ $? -eq 2 ]' _ "$check" "$tmp/empty" "$tmp/frag1"
 t "checker exits 2 on an unreadable fragment" \
 	bash -c '"$1" "$2" /nonexistent 2>/dev/null; [ $? -eq 2 ]' _ "$check" "$tmp/good"
 
