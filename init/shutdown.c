@@ -20,10 +20,10 @@
 static int reap_until(int sfd, uint64_t deadline_ms)
 {
 	while (sup_reap()) {
-		uint64_t now = now_ms();
-		if (now >= deadline_ms)
+		int left = ms_until(deadline_ms);
+		if (left == 0)
 			return 1;
-		if (sys_poll1(sfd, POLLIN, (int)(deadline_ms - now)) > 0) {
+		if (sys_poll1(sfd, POLLIN, left) > 0) {
 			struct signalfd_siginfo si;
 			(void)!read(sfd, &si, sizeof(si)); /* SIGCHLD, or ignored */
 		}

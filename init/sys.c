@@ -2,6 +2,7 @@
 #include "sys.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -14,6 +15,14 @@ uint64_t now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+int ms_until(uint64_t deadline)
+{
+	uint64_t now = now_ms();
+	if (now >= deadline)
+		return 0;
+	return deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
 }
 
 int sys_read_file(const char *path, char **buf, size_t *len)

@@ -10,6 +10,8 @@
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
+/* Milliseconds from now until deadline (a now_ms() value); 0 once passed. */
+int ms_until(uint64_t deadline);
 
 /*
  * Reads the whole regular file at path into a new buffer with one spare

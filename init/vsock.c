@@ -81,10 +81,10 @@ static int send_all(int fd, const void *buf, size_t len, uint64_t deadline)
 			continue;
 		if (errno != EAGAIN)
 			return -errno;
-		uint64_t now = now_ms();
-		if (now >= deadline)
+		int left = ms_until(deadline);
+		if (left == 0)
 			return -ETIMEDOUT;
-		int r = sys_poll1(fd, POLLOUT, (int)(deadline - now));
+		int r = sys_poll1(fd, POLLOUT, left);
 		if (r < 0)
 			return r;
 	}
@@ -94,11 +94,8 @@ static int send_all(int fd, const void *buf, size_t len, uint64_t deadline)
 /* Milliseconds left of the budget, capped at cap; 0 when spent. */
 static int left_ms(const struct heartbeat *hb, uint32_t budget_ms, int cap)
 {
-	uint64_t used = now_ms() - hb->start_ms;
-	if (used >= budget_ms)
-		return 0;
-	uint64_t left = budget_ms - used;
-	return left < (uint64_t)cap ? (int)left : cap;
+	int left = ms_until(hb->start_ms + budget_ms);
+	return left < cap ? left : cap;
 }
 
 /* One try's first half, part one: the connect request goes out. */
@@ -207,9 +204,9 @@ int vsock_report_status(int status, int timeout_ms)
 	 * torn down.  A local shutdown() and poll() cannot wait for that:
 	 * after SHUT_RD, vsock_poll() reports POLLIN at once.  SO_LINGER
 	 * counts whole seconds, so wait only with one left of the budget. */
-	uint64_t used = now_ms() - start;
-	if (r == 0 && used + 1000 <= (uint64_t)timeout_ms) {
-		struct linger lg = {.l_onoff = 1, .l_linger = (int)(((uint64_t)timeout_ms - used) / 1000)};
+	int left = ms_until(start + (uint64_t)timeout_ms);
+	if (r == 0 && left >= 1000) {
+		struct linger lg = {.l_onoff = 1, .l_linger = left / 1000};
 		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	close(fd);
