@@ -106,9 +106,10 @@ cmd_boot() {
 	command -v "$qemu" >/dev/null || die "cannot find $qemu: install qemu-system-x86 (mk/deps.sh packages vm)"
 	# Only for the probe: panic=-1 ends at once on a panic; reboot=t leaves
 	# through a triple fault, which -no-reboot turns into QEMU's exit;
-	# mk/tcg-clock.sh: the TSC rate and tsc=reliable, without which a
-	# loaded host's TCG guest can hang after "Marking TSC unstable".
-	# With KVM, kvmclock makes this moot (and real Nitro has it).
+	# mk/tcg-clock.sh: the guest's clocks without calibration, the same
+	# words emu/carve-run gives EIFs under TCG (without the TSC rate a
+	# loaded host's TCG guest can hang after "Marking TSC unstable").
+	# With KVM, kvmclock and TSC-deadline make them moot (real Nitro has both).
 	local cmdline
 	cmdline="$(cat "$cmdfile") panic=-1 reboot=t printk.devkmsg=on $("$here/../mk/tcg-clock.sh") $append"
 	local start=${EPOCHREALTIME/./} now

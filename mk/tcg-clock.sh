@@ -14,6 +14,15 @@
 #                          only inside a VM: there "cpu MHz" is the TSC
 #                          rate, on bare metal with cpufreq it is the
 #                          current clock.
+#   noapictimer            TCG has no TSC-deadline timer (QEMU lists it
+#                          among the features TCG lacks), so the kernel
+#                          would calibrate the local APIC timer: 100 ms of
+#                          host time against the TSC, then 100 ms more to
+#                          verify it against jiffies (`apic=verbose`
+#                          measured 109 + 109 ms of an 0.9 s boot).  The
+#                          PIT drives the ticks instead and broadcasts them
+#                          to the other CPUs.  KVM and real Nitro have
+#                          TSC-deadline and never calibrate.
 #   tsc=reliable           when the host's TSC is constant, so is TCG's.
 #                          The guest's clocksource watchdog can only compare
 #                          the TSC with jiffies counted from emulated ticks,
@@ -21,7 +30,7 @@
 #                          the TSC unstable and the guest would fall back
 #                          to a 4 ms jiffies clock.
 set -euo pipefail
-words=()
+words=(noapictimer)
 if grep -qw hypervisor /proc/cpuinfo; then
 	khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
 	[ -n "$khz" ] && [ "$khz" -gt 0 ] && words+=("tsc_early_khz=$khz" "lpj=$((khz * 4))")
