@@ -161,7 +161,7 @@ struct eif_piece {
 /*
  * Streams the pieces once, in order: the calling thread reads and hashes
  * PCR0 (cloning the state for PCR1), a second thread computes the CRC and
- * PCR2 and, if out_fd >= 0, writes every byte to out_fd.  A piece shorter
+ * PCR2 and, if out_fd >= 0, a third writes every byte to out_fd.  A piece shorter
  * than announced (file shrank) is -EIO.  progress, when non-NULL, is called
  * with bytes done / total from the calling thread.
  */
