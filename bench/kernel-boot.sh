@@ -106,16 +106,19 @@ for k in carve floor; do
 		-o "$out/nitro-$k.eif" >"$out/nitro-$k.mkeif.log" 2>&1 ||
 		{ cat "$out/nitro-$k.mkeif.log" >&2; exit 1; }
 done
-declare -A nitro=()
+declare -A nitro=() first=()
 for i in $(seq "${NITRO_RUNS:-7}"); do
 	for k in carve floor; do
 		log=$out/nitro-$k.$i.log
 		emu/carve-run --timeout 120 --console-log "$log" "$out/nitro-$k.eif" >/dev/null 2>&1 ||
 			{ echo "kernel-boot: $k did not boot under nitro-enclave (log: $log)" >&2; exit 1; }
 		nitro[$k]+="$(sed -n 's/^\[ *\([0-9.]*\)\] Run \/init .*/\1/p' "$log") "
+		first[$k]+="$(sed -n 's/^\[ *\([0-9.]*\)\] hb-floor: started.*/\1/p' "$log") "
 	done
 done
 printf 'kernel-boot\trun-init-nitro-enclave\t%s\ts\tkernel timestamp of Run /init, -M nitro-enclave (emu/carve-run, TCG), median of %d; goal <= 0.8\n' \
 	"$(printf '%s\n' ${nitro[carve]} | median)" "${NITRO_RUNS:-7}"
+printf 'kernel-boot\tinit-first-line-nitro-enclave\t%s\ts\tkernel timestamp of /init'"'"'s first /dev/kmsg line in the same boots\n' \
+	"$(printf '%s\n' ${first[carve]} | median)"
 printf 'kernel-boot\trun-init-nitro-enclave-floor\t%s\ts\tthe same boots with the floor kernel (the prototype: tinyconfig + %d options), %d bytes\n' \
 	"$(printf '%s\n' ${nitro[floor]} | median)" "${#FLOOR_KEEP[@]}" "$(stat -c %s "$out/floor/bzImage")"
