@@ -27,9 +27,17 @@
 # into place, so an interrupted build leaves nothing that looks finished.
 set -euo pipefail
 export LC_ALL=C TZ=UTC
-# Interrupted builds still run the EXIT trap that removes their temp dir.
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Interrupted builds first stop a compile still running in the background,
+# then run the EXIT trap that removes their temp dir.
+trap 'stop_compile; exit 130' INT
+trap 'stop_compile; exit 143' TERM
+compile_pid=
+stop_compile() {
+	[ -n "$compile_pid" ] || return 0
+	kill -TERM -- "-$compile_pid" 2>/dev/null || true
+	wait "$compile_pid" 2>/dev/null || true
+	compile_pid=
+}
 
 prog=kernel
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,19 +117,21 @@ kdir=$cache/kernel-$key
 unpack_source() {
 	[ -d "$srcdir" ] && return 0
 	say "unpacking $srcpkg $srcver into $srcdir"
-	local tmp
-	tmp=$(mktemp -d "$cache/linux-src-$srckey.tmp.XXXXXX")
-	tar -C "$tmp" -xJf "$tarball" || { rm -rf "$tmp"; die "cannot unpack $tarball"; }
-	[ -f "$tmp/$srcpkg/Makefile" ] || { rm -rf "$tmp"; die "cannot use $tarball: no $srcpkg/Makefile inside"; }
+	unpack_tmp=$(mktemp -d "$cache/linux-src-$srckey.tmp.XXXXXX")
+	trap 'rm -rf "$unpack_tmp"' EXIT
+	local tmp=$unpack_tmp
+	tar -C "$tmp" -xJf "$tarball" || die "cannot unpack $tarball"
+	[ -f "$tmp/$srcpkg/Makefile" ] || die "cannot use $tarball: no $srcpkg/Makefile inside"
 	for p in "${patches[@]}"; do
 		say "applying $(basename "$p")"
 		patch -d "$tmp/$srcpkg" -p1 --batch --forward --quiet --no-backup-if-mismatch <"$p" ||
-			{ rm -rf "$tmp"; die "cannot apply $p to $srcpkg $srcver"; }
+			die "cannot apply $p to $srcpkg $srcver"
 	done
 	if ! mv -T "$tmp/$srcpkg" "$srcdir" 2>/dev/null; then
-		[ -d "$srcdir" ] || { rm -rf "$tmp"; die "cannot move the source into $srcdir"; }
+		[ -d "$srcdir" ] || die "cannot move the source into $srcdir"
 	fi
 	rm -rf "$tmp"
+	trap - EXIT
 }
 
 # kmake OBJDIR TARGET...: the kernel's make with everything that makes the
@@ -139,7 +149,7 @@ kmake() {
 # build_in DIR LOG: configure, check and compile into DIR/obj; leaves
 # DIR/bzImage and DIR/bzImage.config.
 build_in() {
-	local dir=$1 log=$2 obj=$1/obj start pid n
+	local dir=$1 log=$2 obj=$1/obj start n
 	mkdir -p "$obj"
 	start=$(date +%s)
 	say "configuring: tinyconfig + $(for f in "${fragments[@]}"; do basename "$f"; done | paste -sd' ')"
@@ -151,15 +161,21 @@ build_in() {
 	"$here/check-config.sh" "$obj/.config" "${fragments[@]}" ||
 		die "the fragments ask for options the kernel cannot have (see above)"
 	say "compiling with $jobs jobs (takes minutes; log: $log)"
-	kmake "$obj" bzImage >>"$log" 2>&1 &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 20 & wait $! || true
-		kill -0 "$pid" 2>/dev/null || break
+	# A script's background job ignores SIGINT, so Ctrl-C used to leave make
+	# compiling into a removed directory and holding the cache lock.  In its
+	# own process group (set -m) stop_compile ends it with every compiler.
+	set -m
+	kmake "$obj" bzImage >>"$log" 2>&1 </dev/null &
+	compile_pid=$!
+	set +m
+	while kill -0 "$compile_pid" 2>/dev/null; do
+		sleep 20 9>&- & wait $! || true # 9>&-: the lock goes with the script
+		kill -0 "$compile_pid" 2>/dev/null || break
 		n=$(grep -c '^  [A-Z]' "$log" || true)
 		say "compiling... $(( $(date +%s) - start )) s, $n steps"
 	done
-	wait "$pid" || { tail -n 30 "$log" >&2; die "cannot compile the kernel (log: $log)"; }
+	wait "$compile_pid" || { compile_pid=; tail -n 30 "$log" >&2; die "cannot compile the kernel (log: $log)"; }
+	compile_pid=
 	cp "$obj/arch/$karch/boot/bzImage" "$dir/bzImage"
 	cp "$obj/.config" "$dir/bzImage.config"
 	# Symbols for reading "initcall_debug nokaslr" boot logs; not shipped.
