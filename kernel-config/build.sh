@@ -108,6 +108,9 @@ kernel_key() {
 		lz4 --version 2>&1 | head -1 || true
 		zstd --version 2>&1 | head -1 || true
 		xz --version | head -1
+		# The tools' own lines lack Debian's revision, which a security
+		# update bumps without changing the upstream version.
+		dpkg-query -W -f='${Package} ${Version}\n' binutils lz4 zstd xz-utils libelf-dev bc 2>/dev/null || true
 		cat "$here/build.sh"
 	} | sha256sum | cut -c1-16
 }

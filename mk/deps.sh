@@ -141,14 +141,16 @@ cmd_source() {
 
 # ------------------------------------------------------------ cache
 # cache_key NAME BUILDER: hash of the pin line, the builder's own code and
-# the compilers' versions, so any input change yields a new cache directory.
+# the tools' versions (Debian's, with the revision a security update bumps:
+# binutils' ar and ld, cmake), so any input change yields a new cache
+# directory.
 cache_key() {
 	local name=$1 builder=$2
 	{ lock_lines src | awk -v n="$name" '$2 == n'
 	  declare -f "$builder"
 	  gcc --version | head -1
 	  musl-gcc --version 2>/dev/null | head -1
-	  dpkg-query -W -f='${Version}\n' musl-dev 2>/dev/null || true
+	  dpkg-query -W -f='${Package} ${Version}\n' musl-dev binutils cmake 2>/dev/null || true
 	} | sha256sum | cut -c1-16
 }
 
