@@ -4,6 +4,7 @@
 #
 #   mk/deps.sh packages GROUP...     install missing pinned packages (root) or
 #                                    print the exact apt command (non-root)
+#   mk/deps.sh missing GROUP...      list the pinned packages not installed
 #   mk/deps.sh apt-private           set up build/apt (private apt config)
 #   mk/deps.sh source NAME DIR       fetch+verify pinned source NAME into DIR
 #   mk/deps.sh libs OUTDIR           build libcbor+BearSSL (host and musl) into
@@ -33,17 +34,26 @@ installed_version() {
 		awk '$1 == "ii" { print $2 }'
 }
 
-cmd_packages() {
-	local groups=" $* " missing=() name ver group have cand
+# missing_packages GROUP...: the pinned packages of those groups that are
+# not installed, one name per line (a note on stderr for each installed one
+# whose version differs from its pin).
+missing_packages() {
+	local groups=" $* " name ver group have
 	while read -r _ group name ver _; do
 		case "$groups" in *" $group "*) ;; *) continue ;; esac
 		have=$(installed_version "$name")
 		if [ -z "$have" ]; then
-			missing+=("$name")
+			printf '%s\n' "$name"
 		elif [ "$have" != "$ver" ]; then
 			note "note: $name $have is installed; deps.lock pins $ver (builds may differ from the pinned ones)"
 		fi
 	done < <(lock_lines pkg)
+}
+
+cmd_packages() {
+	local missing=() name ver cand
+	[ -r "$lock" ] || die "cannot read $lock: no such file"
+	mapfile -t missing < <(missing_packages "$@")
 	[ ${#missing[@]} -eq 0 ] && return 0
 	local cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 	if [ "$(id -u)" -ne 0 ]; then
@@ -231,8 +241,9 @@ cmd_libs() {
 
 case "${1:-}" in
 packages) shift; cmd_packages "$@" ;;
+missing) shift; missing_packages "$@" ;;
 apt-private) cmd_apt_private ;;
 source) shift; [ $# -eq 2 ] || die "usage: deps.sh source NAME DIR"; cmd_source "$@" ;;
 libs) [ $# -eq 2 ] || die "usage: deps.sh libs OUTDIR"; cmd_libs "$2" ;;
-*) die "usage: deps.sh packages GROUP... | apt-private | source NAME DIR | libs OUTDIR" ;;
+*) die "usage: deps.sh packages GROUP... | missing GROUP... | apt-private | source NAME DIR | libs OUTDIR" ;;
 esac
