@@ -122,18 +122,17 @@ unpack_source() {
 	say "unpacking $srcpkg $srcver into $srcdir"
 	unpack_tmp=$(mktemp -d "$cache/linux-src-$srckey.tmp.XXXXXX")
 	trap 'rm -rf "$unpack_tmp"' EXIT
-	local tmp=$unpack_tmp
-	tar -C "$tmp" -xJf "$tarball" || die "cannot unpack $tarball"
-	[ -f "$tmp/$srcpkg/Makefile" ] || die "cannot use $tarball: no $srcpkg/Makefile inside"
+	tar -C "$unpack_tmp" -xJf "$tarball" || die "cannot unpack $tarball"
+	[ -f "$unpack_tmp/$srcpkg/Makefile" ] || die "cannot use $tarball: no $srcpkg/Makefile inside"
 	for p in "${patches[@]}"; do
 		say "applying $(basename "$p")"
-		patch -d "$tmp/$srcpkg" -p1 --batch --forward --quiet --no-backup-if-mismatch <"$p" ||
+		patch -d "$unpack_tmp/$srcpkg" -p1 --batch --forward --quiet --no-backup-if-mismatch <"$p" ||
 			die "cannot apply $p to $srcpkg $srcver"
 	done
-	if ! mv -T "$tmp/$srcpkg" "$srcdir" 2>/dev/null; then
+	if ! mv -T "$unpack_tmp/$srcpkg" "$srcdir" 2>/dev/null; then
 		[ -d "$srcdir" ] || die "cannot move the source into $srcdir"
 	fi
-	rm -rf "$tmp"
+	rm -rf "$unpack_tmp"
 	trap - EXIT
 }
 
