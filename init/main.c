@@ -78,12 +78,15 @@ static int not_pid1(int argc, char **argv)
 }
 
 /* fds 0-2 on /dev/console, else /dev/null (s6-linux-init's order).  No
- * controlling tty for PID 1: the console is the app's. */
+ * controlling tty for PID 1: the console is the app's.  Opened without
+ * O_CLOEXEC: when the kernel found no /dev/console in the initramfs
+ * (nitro-cli's bootstrap ramdisk has none) fds 0-2 start closed, the open
+ * returns 0, and that fd is the app's stdin. */
 static void console_setup(void)
 {
-	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
 	if (fd < 0)
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		fd = open("/dev/null", O_RDWR);
 	if (fd < 0)
 		return; /* totally in the dark: keep going, errors are still fatal */
 	for (int i = 0; i < 3; i++)

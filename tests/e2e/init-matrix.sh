@@ -217,7 +217,7 @@ run_all() {
 
 	# nitro-cli layouts mkeif does not make.
 	local a
-	for a in missing-cmd empty-cmd fifo-cmd no-rootfs; do
+	for a in missing-cmd empty-cmd fifo-cmd no-rootfs bootstrap-stdio; do
 		mkdir -p "$WORK/$a.app/rootfs"
 		cp "$PROBE" "$WORK/$a.app/rootfs/probe" 2>/dev/null
 		printf 'A=1\n' >"$WORK/$a.app/env"
@@ -246,6 +246,17 @@ run_all() {
 		custom_eif no-rootfs
 		built no-rootfs $? && check no-rootfs 0 '^probe: env A=1$' \
 			'^probe: env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$'
+	fi
+	# When the kernel cannot open an initial console it starts init with
+	# fds 0-2 closed; the app must still get all three.  (A kernel without
+	# the default built-in initramfs and nitro-cli's bootstrap ramdisk, which
+	# has no dev/console, do that; here a directory in the node's place
+	# makes the kernel's open fail.)
+	mkdir -p "$WORK/bootstrap-stdio.boot/dev/console"
+	printf '/probe\nstdio\n' >"$WORK/bootstrap-stdio.app/cmd"
+	if want bootstrap-stdio; then
+		custom_eif bootstrap-stdio
+		built bootstrap-stdio $? && check bootstrap-stdio 0 '^probe: stdin open, stdout open, stderr open$'
 	fi
 }
 

@@ -19,6 +19,8 @@
  *   mounts          check /proc, /sys, /dev/pts, /dev/shm, /tmp, /run and
  *                   cgroup2 are mounted and /tmp is not noexec
  *   ctty            say whether the app has a controlling tty (/dev/tty)
+ *   stdio           say whether fds 0, 1 and 2 are open; the exit status
+ *                   has bit N set when fd N is closed
  *   first-output    print one line to the console and to /dev/kmsg (so the
  *                   kernel timestamps it; bench/init-boot.sh) and exit 0
  */
@@ -347,6 +349,15 @@ int main(int argc, char **argv)
 		return print_id();
 	if (!strcmp(mode, "mounts"))
 		return mounts_check();
+	if (!strcmp(mode, "stdio")) {
+		int closed = 0;
+		for (int fd = 0; fd < 3; fd++)
+			if (fcntl(fd, F_GETFD) < 0)
+				closed |= 1 << fd;
+		printf("probe: stdin %s, stdout %s, stderr %s\n", closed & 1 ? "closed" : "open",
+		       closed & 2 ? "closed" : "open", closed & 4 ? "closed" : "open");
+		return closed;
+	}
 	if (!strcmp(mode, "ctty")) {
 		int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
 		printf("probe: controlling tty %s\n", fd >= 0 ? "yes" : "no");
