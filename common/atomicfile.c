@@ -3,18 +3,47 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Sets af->path to where the file's bytes belong and returns 1 when
+ * path names a node that must be written in place, 0 for a regular file
+ * (or none), or -errno. */
+static int resolve_target(struct atomic_file *af, const char *path)
+{
+	struct stat lst, st;
+	if (strlen(path) >= sizeof(af->path))
+		return -ENAMETOOLONG;
+	strcpy(af->path, path);
+	if (lstat(path, &lst) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (stat(path, &st) < 0)
+		return -errno; /* a dangling or looping symlink */
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return 1;
+	if (S_ISLNK(lst.st_mode) && !realpath(path, af->path))
+		return -errno;
+	return 0;
+}
 
 int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode)
 {
 	af->fd = -1;
-	if (strlen(path) >= sizeof(af->path))
-		return -ENAMETOOLONG;
-	strcpy(af->path, path);
+	af->tmp[0] = '\0';
+	int r = resolve_target(af, path);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		af->fd = open(af->path, O_WRONLY | O_CLOEXEC);
+		return af->fd < 0 ? -errno : 0;
+	}
 	/* A name left by a crashed writer with our pid is skipped. */
 	for (unsigned n = 0; n < 100; n++) {
-		snprintf(af->tmp, sizeof(af->tmp), "%s.tmp.%ld.%u", path, (long)getpid(), n);
+		snprintf(af->tmp, sizeof(af->tmp), "%s.tmp.%ld.%u", af->path, (long)getpid(), n);
 		af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (af->fd >= 0 || errno != EEXIST)
 			break;
@@ -27,6 +56,11 @@ int atomic_file_commit(struct atomic_file *af)
 	int r = 0;
 	if (af->fd < 0)
 		return -EBADF;
+	if (!af->tmp[0]) {
+		r = close(af->fd) < 0 ? -errno : 0;
+		af->fd = -1;
+		return r;
+	}
 	if (fsync(af->fd) < 0)
 		r = -errno;
 	if (close(af->fd) < 0 && r == 0)
@@ -45,7 +79,8 @@ void atomic_file_abort(struct atomic_file *af)
 		return;
 	(void)close(af->fd);
 	af->fd = -1;
-	(void)unlink(af->tmp);
+	if (af->tmp[0])
+		(void)unlink(af->tmp);
 }
 
 int write_all(int fd, const void *buf, size_t len)

@@ -5,6 +5,15 @@
  * temp file, and a symlink planted there is not followed), fsync, rename
  * over <path>.
  *
+ * What <path> already is decides where the bytes go:
+ *   - nothing, or a regular file: the temp file and rename above;
+ *   - a symlink to a regular file: the same, at the link's resolved target
+ *     (the link stays a link);
+ *   - a device, FIFO or socket (/dev/stdout on a pipe or tty, /dev/null):
+ *     written in place, no temp file: renaming over it would replace the
+ *     node itself.  Such output cannot be atomic;
+ *   - a directory: -EISDIR; a dangling symlink: -ENOENT.
+ *
  * Usage:  struct atomic_file af;
  *         if ((r = atomic_file_open(&af, path, 0644)) < 0) ...
  *         write(af.fd, ...) ...
@@ -19,13 +28,14 @@
 
 struct atomic_file {
 	int fd;              /* write here; -1 after commit/abort */
-	char path[4096];     /* final path */
-	char tmp[4096 + 32]; /* "<path>.tmp.<pid>.<n>" */
+	char path[4096];     /* final path (symlinks resolved) */
+	char tmp[4096 + 32]; /* "<path>.tmp.<pid>.<n>"; "" when written in place */
 };
 
 /* Returns 0 or -errno (-ENAMETOOLONG for an over-long path). */
 int atomic_file_open(struct atomic_file *af, const char *path, mode_t mode);
-/* fsync, close, rename.  On failure the temp file is removed.  0 or -errno. */
+/* fsync, close, rename (in place: close).  On failure the temp file is
+ * removed.  0 or -errno. */
 int atomic_file_commit(struct atomic_file *af);
 /* Close and remove the temp file.  Safe to call on a committed file. */
 void atomic_file_abort(struct atomic_file *af);

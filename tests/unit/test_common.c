@@ -1,5 +1,6 @@
 /* Unit tests for common/: byte order, hex, SHA-384, atomic files, JSON. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,6 +172,52 @@ static void test_atomic_file(void **state)
 	assert_int_equal(atomic_write_file(missing, "x", 1, 0644), -ENOENT);
 }
 
+/* Output through a symlink lands in its target; the link stays a link. */
+static void test_atomic_file_symlink(void **state)
+{
+	(void)state;
+	char target[256], link[256], dangling[256], buf[16] = {0};
+	snprintf(target, sizeof(target), "%s/target", tmpdir);
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	snprintf(dangling, sizeof(dangling), "%s/dangling", tmpdir);
+	assert_int_equal(atomic_write_file(target, "old", 3, 0644), 0);
+	assert_int_equal(symlink("target", link), 0);
+
+	assert_int_equal(atomic_write_file(link, "new!", 4, 0644), 0);
+	struct stat st;
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	FILE *f = fopen(target, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf), f), 4);
+	fclose(f);
+	assert_memory_equal(buf, "new!", 4);
+
+	assert_int_equal(symlink("nowhere", dangling), 0);
+	assert_int_equal(atomic_write_file(dangling, "x", 1, 0644), -ENOENT);
+	assert_int_equal(atomic_write_file(tmpdir, "x", 1, 0644), -EISDIR);
+}
+
+/* A FIFO (like /dev/stdout on a pipe, or a device) is written in place:
+ * renaming over it would replace the node. */
+static void test_atomic_file_fifo(void **state)
+{
+	(void)state;
+	char fifo[256], buf[16] = {0};
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+
+	assert_int_equal(atomic_write_file(fifo, "piped", 5, 0644), 0);
+	assert_int_equal(read(rd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "piped", 5);
+	close(rd);
+	struct stat st;
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+}
+
 static void test_jsonw_pretty(void **state)
 {
 	(void)state;
@@ -253,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_sha384_vectors),
 		cmocka_unit_test(test_sha384_million_a),
 		cmocka_unit_test(test_atomic_file),
+		cmocka_unit_test(test_atomic_file_symlink),
+		cmocka_unit_test(test_atomic_file_fifo),
 		cmocka_unit_test(test_jsonw_pretty),
 		cmocka_unit_test(test_jsonw_utf8),
 	};
