@@ -135,6 +135,16 @@ printf 'int gone(void);int main(void){return gone();}\n' >"$T/usegone.c"
 gcc -shared -fPIC -o "$T/lib/libgone.so" "$T/gone.c" && gcc -o "$T/usegone" "$T/usegone.c" -L"$T/lib" -lgone
 rm "$T/lib/libgone.so"
 err "unresolvable library" 3 "library libgone.so (needed by" --app "$T/usegone"
+# OUT a node a rename would replace: refused, the node left alone
+mkfifo "$T/fifo.eif"
+mk --app build/enclave/hello -o "$T/fifo.eif" >/dev/null 2>"$T/err"
+check "FIFO output: exit 5, one line, FIFO kept" "$?:$(wc -l <"$T/err"):$(stat -c %F "$T/fifo.eif")" "5:1:fifo"
+grep -q "cannot write $T/fifo.eif: not a regular file" "$T/err" && ok "FIFO output: names it" || nok "FIFO output: names it"
+# OUT a symlink: written through, the link stays
+mkdir "$T/linked" && ln -s linked/real.eif "$T/link.eif"
+mk --app build/enclave/hello -o "$T/link.eif" >/dev/null 2>"$T/err"
+check "symlink output: exit 0, link kept, target written" \
+	"$?:$(stat -c %F "$T/link.eif"):$(cmp -s "$T/linked/real.eif" "$T/hello.eif" && echo same)" "0:symbolic link:same"
 # a default input that does not exist yet
 out=$(eif/mkeif --app build/enclave/hello --kernel "$T/placeholder-bzImage" --init "$T/placeholder-init" \
 	--cmdline-file "$T/placeholder-cmdline" -o "$T/ok.eif" 2>&1 >/dev/null)
