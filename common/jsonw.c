@@ -1,7 +1,7 @@
 #include "jsonw.h"
 
+#include <errno.h>
 #include <inttypes.h>
-
 #include <string.h>
 
 void jsonw_init(struct jsonw *w, FILE *out, bool pretty)
@@ -170,8 +170,13 @@ void jsonw_null(struct jsonw *w, const char *key)
 	fputs("null", w->out);
 }
 
-void jsonw_finish(struct jsonw *w)
+int jsonw_finish(struct jsonw *w)
 {
 	fputc('\n', w->out);
-	fflush(w->out);
+	errno = 0;
+	if (fflush(w->out) != 0)
+		return errno ? -errno : -EIO;
+	/* An earlier write failed while the buffer was being emptied: its
+	 * errno is long gone, the error flag is not. */
+	return ferror(w->out) ? -EIO : 0;
 }

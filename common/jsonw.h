@@ -41,7 +41,11 @@ void jsonw_uint(struct jsonw *w, const char *key, uint64_t value);
 void jsonw_int(struct jsonw *w, const char *key, int64_t value);
 void jsonw_bool(struct jsonw *w, const char *key, bool value);
 void jsonw_null(struct jsonw *w, const char *key);
-/* Ends the document with a newline. */
-void jsonw_finish(struct jsonw *w);
+/*
+ * Ends the document with a newline and flushes the stream.  0, or -errno if
+ * any part of the document could not be written (-EIO when the stream no
+ * longer knows why): a tool whose output is its JSON MUST check this.
+ */
+int jsonw_finish(struct jsonw *w);
 
 #endif

@@ -44,7 +44,8 @@ static const char usage_main[] =
 	"   1  internal failure (out of memory, threads)\n"
 	"   2  usage error\n"
 	"   3  an input file is missing, unreadable or malformed\n"
-	"   4  an output file could not be written (nothing is left half-written)\n"
+	"   4  an output file or standard output could not be written (no file is left\n"
+	"      half-written)\n"
 	"   5  signing key or certificate unusable, or they do not match\n"
 	"  10  EIF shorter than its 548-byte header\n"
 	"  11  bad magic (not \".eif\")\n"
@@ -174,6 +175,16 @@ void print_measurements(struct jsonw *w, const struct eif_digests *dg,
 	jsonw_object_close(w);
 }
 
+/* Starts w on f and writes {"Measurements": ...}; the caller finishes it. */
+static void measurements_doc(struct jsonw *w, FILE *f, const struct eif_digests *dg,
+			     const uint8_t *pcr8)
+{
+	jsonw_init(w, f, true);
+	jsonw_object_open(w, NULL);
+	print_measurements(w, dg, pcr8);
+	jsonw_object_close(w);
+}
+
 int write_measurements_file(const char *path, const struct eif_digests *dg,
 				   const uint8_t *pcr8)
 {
@@ -183,15 +194,33 @@ int write_measurements_file(const char *path, const struct eif_digests *dg,
 	if (!f)
 		return -errno;
 	struct jsonw w;
-	jsonw_init(&w, f, true);
-	jsonw_object_open(&w, NULL);
-	print_measurements(&w, dg, pcr8);
-	jsonw_object_close(&w);
-	jsonw_finish(&w);
-	fclose(f);
-	int r = atomic_write_file(path, buf, len, 0644);
+	measurements_doc(&w, f, dg, pcr8);
+	int r = jsonw_finish(&w);
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0)
+		r = atomic_write_file(path, buf, len, 0644);
 	free(buf);
 	return r;
+}
+
+/* Ends a JSON document on stdout.  0, or EXIT_OUTPUT after the message:
+ * JSON nobody received is a failure, not a success. */
+static int finish_stdout(struct jsonw *w)
+{
+	int r = jsonw_finish(w);
+	if (r < 0) {
+		err_print(r, "write standard output");
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int print_measurements_doc(const struct eif_digests *dg, const uint8_t *pcr8)
+{
+	struct jsonw w;
+	measurements_doc(&w, stdout, dg, pcr8);
+	return finish_stdout(&w);
 }
 
 /* "OUT.eif" -> "OUT.pcrs.json" (any other name gets ".pcrs.json" appended). */
@@ -367,9 +396,8 @@ static int cmd_describe(int argc, char **argv)
 		jsonw_object_close(&w);
 	}
 	jsonw_object_close(&w);
-	jsonw_finish(&w);
 	checked_close(&c);
-	return 0;
+	return finish_stdout(&w);
 }
 
 /* ------------------------------------------------------------ pcr */
@@ -429,8 +457,7 @@ static int cmd_pcr(int argc, char **argv)
 	jsonw_object_open(&w, NULL);
 	jsonw_hex(&w, file ? "PCR" : "PCR8", pcr, sizeof(pcr));
 	jsonw_object_close(&w);
-	jsonw_finish(&w);
-	return 0;
+	return finish_stdout(&w);
 }
 
 /* ------------------------------------------------------------ extract */
@@ -580,14 +607,8 @@ static int cmd_sign(int argc, char **argv)
 		}
 	}
 	checked_close(&c);
-	if (!code) {
-		struct jsonw w;
-		jsonw_init(&w, stdout, true);
-		jsonw_object_open(&w, NULL);
-		print_measurements(&w, &signed_dg, pcr8);
-		jsonw_object_close(&w);
-		jsonw_finish(&w);
-	}
+	if (!code)
+		code = print_measurements_doc(&signed_dg, pcr8);
 	free(cert_pem);
 	free(key_pem);
 	free(section);

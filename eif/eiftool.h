@@ -40,6 +40,8 @@ int read_small(const char *path, size_t cap, char **out, size_t *len);
 void print_measurements(struct jsonw *w, const struct eif_digests *dg, const uint8_t *pcr8);
 /* {"Measurements": ...} written atomically to path.  0 or -errno. */
 int write_measurements_file(const char *path, const struct eif_digests *dg, const uint8_t *pcr8);
+/* {"Measurements": ...} on stdout.  0, or EXIT_OUTPUT after the message. */
+int print_measurements_doc(const struct eif_digests *dg, const uint8_t *pcr8);
 /* "OUT.eif" -> "OUT.pcrs.json" (any other name gets ".pcrs.json" appended). */
 void pcrs_path(char *out, size_t cap, const char *eif);
 /* Prints an EIF problem (or an I/O error doing `what`); returns its exit code. */

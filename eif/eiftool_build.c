@@ -284,12 +284,7 @@ int cmd_build(int argc, char **argv)
 		code = EXIT_OUTPUT;
 		goto done;
 	}
-	struct jsonw w;
-	jsonw_init(&w, stdout, true);
-	jsonw_object_open(&w, NULL);
-	print_measurements(&w, &dg, NULL);
-	jsonw_object_close(&w);
-	jsonw_finish(&w);
+	code = print_measurements_doc(&dg, NULL);
 done:
 	free(cmd);
 	free(custom);

@@ -93,4 +93,13 @@ check "extract kernel" "$(cat "$T/k")" "$(cat $G/kernel)"
 check "extract cmdline (trimmed)" "$(cat "$T/c")" "$trimmed"
 check "extract initrd = ramdisks concatenated" "$(cat "$T/i")" "$(cat $G/ramdisk0 $G/ramdisk1)"
 
+# JSON that cannot be written is a failure (exit 4), not a silent success.
+check "describe, stdout unwritable: exit 4 with the reason" \
+	"$(no_room "$EIFTOOL" describe "$T/g.eif")" \
+	"eiftool: cannot write standard output: File too large"$'\n'"exit 4"
+check "pcr, stdout unwritable: exit 4" "$(no_room "$EIFTOOL" pcr --file $G/ramdisk1 | tail -n 1)" "exit 4"
+check "build, stdout unwritable: exit 4 (the EIF itself is written)" \
+	"$(no_room "$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 -o "$T/nr.eif" |
+	   tail -n 1):$(ls "$T/nr.eif")" "exit 4:$T/nr.eif"
+
 echo "1..$n"

@@ -129,4 +129,7 @@ PY
 "$EIFTOOL" describe "$T/t.eif" >"$T/d3.json"
 check "tampered signature: describe still exits 0" "$?" 0
 check "tampered signature: SignatureCheck false" "$(field SignatureCheck "$T/d3.json")" false
+check "sign, stdout unwritable: exit 4 (the signed EIF itself is written)" \
+	"$(no_room "$EIFTOOL" sign "$T/u.eif" --cert $S/cert.pem --key $S/key.pem -o "$T/nr.eif" |
+	   tail -n 1):$(ls "$T/nr.eif")" "exit 4:$T/nr.eif"
 echo "1..$n"

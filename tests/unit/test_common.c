@@ -1,4 +1,5 @@
 /* Unit tests for common/: byte order, hex, SHA-384, atomic files, JSON. */
+#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -241,7 +242,7 @@ static void test_jsonw_pretty(void **state)
 	jsonw_object_open(&w, "empty");
 	jsonw_object_close(&w);
 	jsonw_object_close(&w);
-	jsonw_finish(&w);
+	assert_int_equal(jsonw_finish(&w), 0);
 	fclose(f);
 	assert_string_equal(text,
 		"{\n"
@@ -292,6 +293,40 @@ static void test_jsonw_utf8(void **state)
 	}
 }
 
+static ssize_t write_enospc(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie, (void)buf, (void)len;
+	errno = ENOSPC;
+	return -1;
+}
+
+/* A document that did not reach its stream is reported, with the reason:
+ * once when only the final flush fails, and when an earlier write failed
+ * while the buffer was being emptied (the reason is then lost: -EIO). */
+static void test_jsonw_finish_error(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {10, 100000};
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){.write = write_enospc});
+		assert_non_null(f);
+		setvbuf(f, NULL, _IOFBF, 4096);
+		struct jsonw w;
+		jsonw_init(&w, f, false);
+		char *big = malloc(sizes[i] + 1);
+		memset(big, 'x', sizes[i]);
+		big[sizes[i]] = '\0';
+		jsonw_string(&w, NULL, big);
+		int r = jsonw_finish(&w);
+		if (i == 0)
+			assert_int_equal(r, -ENOSPC);
+		else
+			assert_true(r == -ENOSPC || r == -EIO);
+		free(big);
+		fclose(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_atomic_file_fifo),
 		cmocka_unit_test(test_jsonw_pretty),
 		cmocka_unit_test(test_jsonw_utf8),
+		cmocka_unit_test(test_jsonw_finish_error),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
