@@ -23,6 +23,9 @@ $(B)/tests/test_cpio: $(call host_objs,tests/unit/test_cpio.c) $(LIBROOTFS) $(CO
 $(B)/tests/test_cpio: LDLIBS := -lcmocka
 $(call host_objs,tests/unit/test_cpio.c): HOST_CFLAGS += -Irootfs
 TEST_SUITES += $(B)/tests/test_cpio
+# mkcpio as a command: input vs output failures, hostile trees.
+TEST_SUITES += tests/eif-mkcpio.sh
+TEST_DEPS += $(B)/bin/mkcpio
 
 # The demo app: static-pie musl, talks to the NSM through libnsm.
 HELLO := $(B)/enclave/hello

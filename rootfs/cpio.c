@@ -398,12 +398,14 @@ struct out {
 	uint8_t buf[1 << 16];
 	size_t used;
 	uint64_t total;
+	bool write_failed; /* the error came from fd, not from an entry */
 };
 
 static int out_flush(struct out *o)
 {
 	int r = write_all(o->fd, o->buf, o->used);
 	o->used = 0;
+	o->write_failed = r < 0;
 	return r;
 }
 
@@ -534,9 +536,10 @@ int cpio_list_write(struct cpio_list *l, int fd, uint32_t mtime)
 	o->fd = fd;
 	o->used = 0;
 	o->total = 0;
+	o->write_failed = false;
 	for (size_t i = 0; i < l->n && r == 0; i++) {
 		r = put_entry(o, l, &l->v[i], mtime);
-		if (r < 0) {
+		if (r < 0 && !o->write_failed) {
 			const struct cpio_entry *root = &l->v[l->v[i].root];
 			fail(l, root->kind == K_FILE ? root->src : l->v[i].path, r);
 		}

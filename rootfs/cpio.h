@@ -21,7 +21,9 @@
  *
  * Ownership: the list owns copies of every string passed in.  Not thread
  * safe; no global state.  Functions return 0 or a negative errno; on error
- * cpio_list_error() names the entry at fault (for the tool's message).
+ * cpio_list_error() names the entry at fault (for the tool's message), or
+ * is "" when the fault is not an entry's (out of memory, or writing to the
+ * output fd failed).
  */
 #ifndef CARVE_CPIO_H
 #define CARVE_CPIO_H
@@ -78,7 +80,8 @@ int cpio_list_add_hardlink(struct cpio_list *l, const char *path, const char *ta
  */
 int cpio_list_add_tree(struct cpio_list *l, const char *dir, const char *prefix);
 
-/* Writes the archive to fd (sequential writes only).  mtime is used for all. */
+/* Writes the archive to fd (sequential writes only).  mtime is used for all.
+ * A failed write to fd leaves cpio_list_error() "": the output is at fault. */
 int cpio_list_write(struct cpio_list *l, int fd, uint32_t mtime);
 
 const char *cpio_list_error(const struct cpio_list *l);

@@ -145,6 +145,18 @@ static void test_errors(void **state)
 	assert_string_equal(cpio_list_error(&l), "h");
 	cpio_list_free(&l);
 
+	/* A failed write is the output's fault, not the entry being written
+	 * (big enough to be written while its entry is): no entry is named. */
+	static const uint8_t zeros[200000];
+	cpio_list_init(&l);
+	cpio_list_add_data(&l, "f", zeros, sizeof(zeros), 0644, 0, 0);
+	int ro = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	assert_true(ro >= 0);
+	assert_int_equal(cpio_list_write(&l, ro, 0), -EBADF);
+	assert_string_equal(cpio_list_error(&l), "");
+	close(ro);
+	cpio_list_free(&l);
+
 	/* newc cannot describe 4 GiB: rejected up front (sparse, nothing read). */
 	char path[] = "/tmp/carve-cpio-big-XXXXXX";
 	int fd = mkstemp(path);
