@@ -243,8 +243,12 @@ static int add_hardlinked(struct walk *w, const struct stat *st, const char *apa
 	return cpio_list_add_file(w->l, apath, hpath, st->st_mode & 0111 ? 0755 : 0644, 0, 0);
 }
 
-static int walk_dir(struct walk *w, const char *hdir, const char *prefix)
+/* depth: levels below the tree's root.  Each level holds a DIR and about
+ * 12 KiB of stack, so the depth is capped well inside both limits. */
+static int walk_dir(struct walk *w, const char *hdir, const char *prefix, unsigned depth)
 {
+	if (depth > CPIO_MAX_TREE_DEPTH)
+		return fail(w->l, hdir, -ELOOP);
 	DIR *d = opendir(hdir);
 	if (!d)
 		return fail(w->l, hdir, -errno);
@@ -268,7 +272,7 @@ static int walk_dir(struct walk *w, const char *hdir, const char *prefix)
 		if (S_ISDIR(st.st_mode)) {
 			r = cpio_list_add_dir(w->l, apath, 0755, 0, 0);
 			if (r == 0)
-				r = walk_dir(w, hpath, apath);
+				r = walk_dir(w, hpath, apath, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
 			r = st.st_nlink > 1 ? add_hardlinked(w, &st, apath, hpath)
 					    : cpio_list_add_file(w->l, apath, hpath,
@@ -305,7 +309,7 @@ int cpio_list_add_tree(struct cpio_list *l, const char *dir, const char *prefix)
 	if (!S_ISDIR(st.st_mode))
 		return fail(l, dir, -ENOTDIR);
 	struct walk w = {.l = l};
-	int r = walk_dir(&w, dir, prefix);
+	int r = walk_dir(&w, dir, prefix, 0);
 	for (size_t i = 0; i < w.nseen; i++)
 		free(w.seen[i].path);
 	free(w.seen);

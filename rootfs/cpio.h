@@ -35,6 +35,8 @@
 #define CPIO_MAX_PATH 4095
 /* newc's c_filesize is 8 hex digits. */
 #define CPIO_MAX_FILE_SIZE 0xffffffffULL
+/* Directory levels cpio_list_add_tree() descends below its root. */
+#define CPIO_MAX_TREE_DEPTH 128
 
 struct cpio_entry;
 
@@ -76,7 +78,8 @@ int cpio_list_add_hardlink(struct cpio_list *l, const char *path, const char *ta
  * umask and checkout state do not leak into the bytes: directories 0755,
  * files 0755 if any execute bit is set else 0644, symlinks 0777; uid/gid 0.
  * Hard links inside the tree are preserved; device nodes keep major/minor;
- * sockets are -EINVAL.
+ * sockets are -EINVAL; a directory more than CPIO_MAX_TREE_DEPTH levels
+ * below dir is -ELOOP (as is a symlink loop at dir itself).
  */
 int cpio_list_add_tree(struct cpio_list *l, const char *dir, const char *prefix);
 

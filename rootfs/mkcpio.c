@@ -24,7 +24,8 @@ static const char usage[] =
 	"  --tree DIR[=PREFIX]  add everything below DIR under PREFIX (default the\n"
 	"                       archive root).  Modes are normalised: directories\n"
 	"                       0755, files 0755 if executable else 0644, owner 0:0;\n"
-	"                       hard links and device nodes are kept.\n"
+	"                       hard links and device nodes are kept; at most 128\n"
+	"                       directory levels below DIR.\n"
 	"  --spec FILE          add the entries listed in FILE ('-' = stdin), one per\n"
 	"                       line, fields separated by blanks, '#' starts a comment:\n"
 	"                         dir PATH MODE UID GID\n"
@@ -40,8 +41,9 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 written; 2 usage error; 3 bad input (unreadable or missing\n"
 	"file, malformed spec line, duplicate path, file of 4 GiB or more, which\n"
-	"newc cannot hold); 4 the output could not be written.  Nothing is left at\n"
-	"OUT on failure.\n";
+	"newc cannot hold, tree too deep); 4 the output could not be written.\n"
+	"Nothing is left at OUT on failure.\n";
+_Static_assert(CPIO_MAX_TREE_DEPTH == 128, "the usage text names the depth limit");
 
 static int parse_u32(const char *s, int base, unsigned long max, unsigned long *out)
 {
@@ -169,7 +171,10 @@ int main(int argc, char **argv)
 		char *eq = strchr(dir, '=');
 		if (eq)
 			*eq = '\0';
-		if ((r = cpio_list_add_tree(&l, dir, eq ? eq + 1 : "")) < 0)
+		if ((r = cpio_list_add_tree(&l, dir, eq ? eq + 1 : "")) == -ELOOP)
+			err_msg("cannot add tree %s: %s: more than %d levels of directories or symbolic "
+				"links", trees[i], cpio_list_error(&l), CPIO_MAX_TREE_DEPTH);
+		else if (r < 0)
 			err_print(r, "add tree %s: %s", trees[i], cpio_list_error(&l));
 	}
 	for (size_t i = 0; r == 0 && i < nspecs; i++)

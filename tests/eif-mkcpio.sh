@@ -14,4 +14,21 @@ check "output write error: 'cannot write OUT', exit 4" "$msg" \
 	"mkcpio: cannot write $T/out.cpio: File too large"$'\n'"exit 4"
 check "output write error: nothing left at OUT" "$(ls "$T" | grep -c '^out\.cpio')" 0
 
+# A tree deeper than the walk allows is refused with one line, not a crash
+# (it used to recurse with ~12 KiB of stack a level: 800 levels, SIGSEGV).
+mk_deep() { # mk_deep DIR LEVELS (changes directory: run it in a subshell)
+	local i
+	mkdir -p "$1" && cd "$1" || return
+	for ((i = 0; i < $2; i++)); do mkdir a && cd a || return; done
+}
+( mk_deep "$T/deep" 800 )
+"$MKCPIO" --tree "$T/deep" -o "$T/deep.cpio" 2>"$T/err"
+rc=$?
+check "800-level tree: exit 3" "$rc" 3
+grep -qx "mkcpio: cannot add tree $T/deep: $T/deep\(/a\)\{129\}: more than 128 levels of directories or symbolic links" "$T/err" &&
+	ok "800-level tree: one line naming the limit" || { nok "800-level tree: one line naming the limit"; head -c 300 "$T/err" | sed 's/^/#   /'; }
+( mk_deep "$T/ok" 128 )
+"$MKCPIO" --tree "$T/ok" -o "$T/ok.cpio" 2>"$T/err"
+check "128 levels below the root are archived" "$?:$(cpio -it <"$T/ok.cpio" 2>/dev/null | wc -l)" "0:128"
+
 echo "1..$n"
