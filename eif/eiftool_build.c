@@ -228,7 +228,17 @@ int cmd_build(int argc, char **argv)
 		goto done;
 	}
 	/* describe reads the section with the same limits: what it would
-	 * refuse is never written. */
+	 * refuse is never written.  (The cmdline needs no such check: @FILE is
+	 * read with the reader's cap, and one argv string is at most 128 KiB.)
+	 * Only --name and --version are unbounded, escaping can make them up to
+	 * six times longer, and CustomMetadata is at most 4096 bytes. */
+	if (md_len > EIF_METADATA_MAX) {
+		err_msg("build: %s is too long: the metadata section would be %zu bytes (limit %u)",
+			strlen(name) >= strlen(version) ? "--name" : "--version", md_len,
+			EIF_METADATA_MAX);
+		code = EXIT_USAGE;
+		goto done;
+	}
 	if (jsonr_check(md, md_len) < 0) {
 		err_msg("cannot use metadata %s: nested too deeply for the EIF's metadata section", meta);
 		code = EXIT_INPUT;

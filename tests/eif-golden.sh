@@ -82,6 +82,14 @@ python3 -c 'print("{\"a\":" * 13 + "1" + "}" * 13)' >"$T/deep.json"
 "$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 --metadata "$T/deep.json" \
 	-o "$T/deep.eif" >/dev/null && "$EIFTOOL" describe "$T/deep.eif" >/dev/null
 check "the deepest metadata build accepts, describe reads" "$?" 0
+# A metadata section describe would refuse (over 1 MiB) is not written:
+# 100000 control bytes each in --name and --version escape to 1.2 MB.
+ctl=$(head -c 100000 /dev/zero | tr '\0' '\1')
+"$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 --name "$ctl" --version "$ctl" \
+	-o "$T/huge.eif" >/dev/null 2>"$T/err"
+check "metadata over the reader's 1 MiB: exit 2, no file" "$?:$(ls "$T"/huge.* 2>/dev/null)" "2:"
+grep -q '^eiftool: build: --name is too long: the metadata section would be [0-9]* bytes (limit 1048576)$' "$T/err" &&
+	ok "metadata over the limit: the option named" || { nok "metadata over the limit: the option named"; cat "$T/err"; }
 
 # pcr subcommand = nitro-cli pcr --input.
 "$EIFTOOL" pcr --file $G/ramdisk1 >"$T/p.json"
