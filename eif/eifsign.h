@@ -69,6 +69,8 @@ int eif_signature_make(const uint8_t *cert_pem, size_t cert_len, const char *key
 /*
  * Writes the checked EIF in_fd to out_fd with every non-signature section
  * in its order, then the given signature section; new table and CRC.
+ * 0, -errno, or -E2BIG for an unsigned EIF that already has
+ * EIF_MAX_SECTIONS sections (callers check that first, to name it).
  */
 int eif_write_signed(int in_fd, const struct eif_info *info, const uint8_t *section,
 		     size_t section_len, int out_fd, struct eif_digests *dg);

@@ -96,7 +96,8 @@ static const char usage_sign[] =
 	"arrays of integers; the COSE payload is the CBOR map {\"register_index\": 0,\n"
 	"\"register_value\": PCR0}; the algorithm is ES384 (P-384 key, SHA-384).\n"
 	"PCR0/1/2 do not change; `describe` then reports PCR8 and SignatureCheck.\n"
-	"IN.eif and OUT.eif may be the same path.\n"
+	"IN.eif and OUT.eif may be the same path.  An unsigned IN.eif that already\n"
+	"has 32 sections has no slot for a signature (exit 3).\n"
 	"\n"
 	"  --cert PEM   X.509 certificate whose public key is P-384\n"
 	"  --key PEM    its private key (\"EC PRIVATE KEY\" or PKCS#8 \"PRIVATE KEY\")\n";
@@ -562,6 +563,12 @@ static int cmd_sign(int argc, char **argv)
 	int code = open_checked(in, &c);
 	if (code)
 		return code;
+	if (c.info.signature < 0 && c.info.n == EIF_MAX_SECTIONS) {
+		err_msg("cannot sign %s: it has %u sections, no slot for a signature", in,
+			EIF_MAX_SECTIONS);
+		checked_close(&c);
+		return EXIT_INPUT;
+	}
 	char *cert_pem = NULL, *key_pem = NULL;
 	size_t cert_len, key_len;
 	int r = read_small(cert, EIF_SIGNATURE_MAX, &cert_pem, &cert_len);

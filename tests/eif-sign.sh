@@ -129,6 +129,23 @@ PY
 "$EIFTOOL" describe "$T/t.eif" >"$T/d3.json"
 check "tampered signature: describe still exits 0" "$?" 0
 check "tampered signature: SignatureCheck false" "$(field SignatureCheck "$T/d3.json")" false
+# An unsigned EIF with 32 sections (the most a header holds) cannot take a
+# signature: bad input (exit 3), said so, no output.
+python3 - "$T/s32.eif" <<'PY'
+import struct, sys, zlib
+secs = [(1, b'K'), (2, b'console=ttyS0')] + [(3, b'R%d' % i) for i in range(30)]
+offs, sizes, off = [], [], 548
+for t, d in secs:
+    offs.append(off); sizes.append(len(d)); off += 12 + len(d)
+h = b'.eif' + struct.pack('>HHQQHH', 4, 0, 0x40000000, 2, 0, 32) + struct.pack('>32Q', *offs) \
+    + struct.pack('>32Q', *sizes) + bytes(4)
+body = b''.join(struct.pack('>HHQ', t, 0, len(d)) + d for t, d in secs)
+open(sys.argv[1], 'wb').write(h + struct.pack('>I', zlib.crc32(h + body)) + body)
+PY
+"$EIFTOOL" sign "$T/s32.eif" --cert $S/cert.pem --key $S/key.pem -o "$T/s32s.eif" >/dev/null 2>"$T/err"
+check "32 sections, unsigned: exit 3, no output" "$?:$(ls "$T"/s32s.* 2>/dev/null)" "3:"
+check "32 sections, unsigned: the reason" "$(cat "$T/err")" \
+	"eiftool: cannot sign $T/s32.eif: it has 32 sections, no slot for a signature"
 check "sign, stdout unwritable: exit 4 (the signed EIF itself is written)" \
 	"$(no_room "$EIFTOOL" sign "$T/u.eif" --cert $S/cert.pem --key $S/key.pem -o "$T/nr.eif" |
 	   tail -n 1):$(ls "$T/nr.eif")" "exit 4:$T/nr.eif"
