@@ -92,6 +92,11 @@ static void strs_free(struct strs *s)
 	free(s->v);
 }
 
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct ctx {
 	const char *sysroot; /* "" for / */
 	const char *prefix;
@@ -99,6 +104,8 @@ struct ctx {
 	uint8_t elf_class;
 	uint16_t machine;
 	struct strs conf_dirs;  /* ld.so.conf / ld-musl path */
+	struct file_id *conf_read; /* configuration files already read */
+	size_t n_conf_read;
 	struct strs emitted;    /* in-root paths already printed */
 	struct strs queue;      /* in-root paths of ELF objects to scan */
 	struct strs env_dirs;   /* where libraries were found that the enclave's
@@ -144,6 +151,23 @@ static int conf_line(struct ctx *c, char *line, int depth)
 	return 0;
 }
 
+/* 1 if the open file fd was read before, else 0 and it is noted; -errno. */
+static int conf_seen(struct ctx *c, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	for (size_t i = 0; i < c->n_conf_read; i++)
+		if (c->conf_read[i].dev == st.st_dev && c->conf_read[i].ino == st.st_ino)
+			return 1;
+	struct file_id *v = reallocarray(c->conf_read, c->n_conf_read + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->conf_read = v;
+	c->conf_read[c->n_conf_read++] = (struct file_id){st.st_dev, st.st_ino};
+	return 0;
+}
+
 static int read_conf(struct ctx *c, const char *path, int depth)
 {
 	char full[PATH_MAX], *line = NULL;
@@ -154,7 +178,14 @@ static int read_conf(struct ctx *c, const char *path, int depth)
 	FILE *f = fopen(full, "r");
 	if (!f)
 		return 0; /* absent configuration: the defaults still apply */
-	int r = 0;
+	/* Each file once: files that include each other (a glob matching its
+	 * own file is enough) would otherwise be read once for every path
+	 * through the include graph, exponentially many. */
+	int r = conf_seen(c, fileno(f));
+	if (r != 0) {
+		fclose(f);
+		return r < 0 ? r : 0;
+	}
 	while (r == 0 && getline(&line, &cap, f) >= 0)
 		r = conf_line(c, line, depth);
 	free(line);
@@ -450,8 +481,13 @@ int main(int argc, char **argv)
 	} else {
 		r = read_conf(&c, "/etc/ld.so.conf", 0);
 	}
+	if (r < 0) {
+		err_print(r, "package %s: read the loader's configuration", app);
+		code = EXIT_INPUT;
+		goto done;
+	}
 	char final[PATH_MAX];
-	if (r == 0 && (r = emit_path(&c, exe.interp, final, sizeof(final))) < 0) {
+	if ((r = emit_path(&c, exe.interp, final, sizeof(final))) < 0) {
 		err_print(r, "package %s: interpreter %s", app, exe.interp);
 		code = EXIT_UNRESOLVED;
 		goto done;
@@ -530,6 +566,7 @@ done:
 	}
 	elf_info_free(&exe);
 	strs_free(&c.conf_dirs);
+	free(c.conf_read);
 	strs_free(&c.emitted);
 	strs_free(&c.queue);
 	strs_free(&c.env_dirs);

@@ -73,6 +73,17 @@ check "ld.so.conf directory reported for LD_LIBRARY_PATH" "$(cat "$T/ldpath")" "
 check "\$ORIGIN of an executable moved to /: exit 4" "$?" 4
 grep -q 'liborig.so is found through \$ORIGIN of the executable' "$T/err" && ok "\$ORIGIN error names the library" || { nok "\$ORIGIN error names the library"; cat "$T/err"; }
 
+# Configuration files that include each other are read once each (they
+# were read again along every include path: 10 such files took hours).
+mkdir -p "$R/etc/loop"
+for i in 0 1 2 3 4 5 6 7 8 9; do printf 'include loop/*.conf\n/conf/lib\n' >"$R/etc/loop/$i.conf"; done
+cp "$R/etc/ld.so.conf" "$T/ld.so.conf.saved"
+printf 'include loop/*.conf\n' >"$R/etc/ld.so.conf"
+timeout 20 "$ELFDEPS" --sysroot "$R" --list "$R/app/main" >"$T/list" 2>"$T/err"
+check "10 ld.so.conf files including each other: exit 0 within 20 s" "$?" 0
+has "ld.so.conf include cycle: its directory still searched" "/conf/lib/libconf.so.1.2"
+cp "$T/ld.so.conf.saved" "$R/etc/ld.so.conf"
+
 # Errors.
 rm "$R/opt/deep/libdeep.so"
 "$ELFDEPS" --sysroot "$R" "$R/app/main" >/dev/null 2>"$T/err"
