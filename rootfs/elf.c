@@ -9,6 +9,8 @@
 #include "byteorder.h"
 #include "preadfull.h"
 
+_Static_assert(ELF_MAX_PHDRS == 1024 && ELF_MAX_NEEDED == 256, "the *why texts name the caps");
+
 enum { PT_LOAD_ = 1, PT_DYNAMIC_ = 2, PT_INTERP_ = 3 };
 enum { DT_NULL_ = 0, DT_NEEDED_ = 1, DT_STRTAB_ = 5, DT_STRSZ_ = 10, DT_RPATH_ = 15,
        DT_RUNPATH_ = 29 };
@@ -97,8 +99,10 @@ int elf_read(int fd, struct elf_info *info, const char **why)
 	unsigned phentsize = (unsigned)rd(&rr, eh + (rr.is64 ? 54 : 42), 2);
 	unsigned phnum = (unsigned)rd(&rr, eh + (rr.is64 ? 56 : 44), 2);
 	unsigned want = rr.is64 ? 56 : 32;
-	if (phnum > ELF_MAX_PHDRS)
+	if (phnum > ELF_MAX_PHDRS) {
+		*why = "more than 1024 program headers";
 		return -E2BIG;
+	}
 	if (phnum && phentsize < want) {
 		*why = "program header entries too small";
 		return -EBADMSG;
@@ -183,6 +187,7 @@ int elf_read(int fd, struct elf_info *info, const char **why)
 		else if (tag == DT_RUNPATH_)
 			info->runpath = s;
 		else if (info->n_needed == ELF_MAX_NEEDED) {
+			*why = "more than 256 DT_NEEDED entries";
 			r = -E2BIG;
 			goto out;
 		} else

@@ -31,7 +31,8 @@ struct elf_info {
 
 /*
  * Reads fd.  0; -ENOEXEC if it is not an ELF file; -EBADMSG if it is a
- * malformed one (*why says what); -E2BIG past a cap; -errno for I/O.
+ * malformed one, -E2BIG if it has more program headers or DT_NEEDED entries
+ * than the caps (either way *why says what); -errno for I/O.
  * Free with elf_info_free() on success.
  */
 int elf_read(int fd, struct elf_info *info, const char **why);

@@ -17,10 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "elf.h"
 #include "errors.h"
 
-enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_UNRESOLVED = 4 };
+enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_UNRESOLVED = 4, EXIT_OUTPUT = 5 };
 
 static const char usage[] =
 	"Usage: elfdeps [--prefix DIR] [--sysroot ROOT] [--list] [--exe-dir DIR]\n"
@@ -51,10 +52,12 @@ static const char usage[] =
 	"                   or /lib64 and /usr/lib64 for glibc: the image has no\n"
 	"                   ld.so.cache), ':'-separated; empty when none is needed\n"
 	"\n"
-	"Exit status: 0 listed; 2 usage; 3 ELF missing, unreadable or not an ELF\n"
-	"file (or a malformed one); 4 a library cannot be found (named, with the\n"
-	"object that needs it).  Paths with blanks or newlines are refused (the\n"
-	"spec format is blank-separated).\n";
+	"Exit status: 0 listed; 2 usage; 3 ELF or a library missing, unreadable,\n"
+	"not an ELF file, malformed or beyond elfdeps' caps (1024 program headers,\n"
+	"256 DT_NEEDED entries); 4 a library cannot be found (named, with the\n"
+	"object that needs it); 5 the list or the --ld-path-out file could not be\n"
+	"written (that file is written atomically).  Paths with blanks or newlines\n"
+	"are refused (the spec format is blank-separated).\n";
 
 struct strs {
 	char **v;
@@ -399,6 +402,53 @@ static int resolve(struct ctx *c, const struct elf_info *obj, bool is_exe, const
 	return note_env_dir(c, out); /* /lib64, /usr/lib64 */
 }
 
+/*
+ * Reads the ELF at the host path p for app (lib: the library's in-root path,
+ * NULL for app itself).  0, or the exit code after saying what is wrong.
+ */
+static int read_elf(const char *p, const char *app, const char *lib, struct elf_info *e)
+{
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	const char *why = NULL;
+	int r = fd < 0 ? -errno : elf_read(fd, e, &why);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0)
+		return 0;
+	char what[PATH_MAX + 16] = "";
+	if (lib)
+		snprintf(what, sizeof(what), "library %s: ", lib);
+	if (r == -ENOEXEC)
+		err_msg("cannot package %s: %snot an ELF file", app, what);
+	else if (r == -EBADMSG)
+		err_msg("cannot package %s: %smalformed ELF: %s", app, what, why);
+	else if (r == -E2BIG)
+		err_msg("cannot package %s: %s%s (elfdeps' limit)", app, what, why);
+	else if (lib)
+		err_print(r, "package %s: read library %s", app, lib);
+	else
+		err_print(r, "read %s", app);
+	return EXIT_INPUT;
+}
+
+/* The LD_LIBRARY_PATH file: the directories ':'-separated and a newline,
+ * or empty.  0 or -errno. */
+static int write_ld_path(const char *path, const struct strs *dirs)
+{
+	struct atomic_file af;
+	int r = atomic_file_open(&af, path, 0644);
+	for (size_t i = 0; r == 0 && i < dirs->n; i++)
+		if ((r = write_all(af.fd, ":", i > 0)) == 0)
+			r = write_all(af.fd, dirs->v[i], strlen(dirs->v[i]));
+	if (r == 0 && dirs->n)
+		r = write_all(af.fd, "\n", 1);
+	if (r < 0) {
+		atomic_file_abort(&af);
+		return r;
+	}
+	return atomic_file_commit(&af);
+}
+
 static void dirname_of(const char *p, char *out, size_t cap)
 {
 	const char *slash = strrchr(p, '/');
@@ -433,25 +483,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *app = argv[optind];
-	int fd = open(app, O_RDONLY | O_CLOEXEC);
 	struct elf_info exe;
-	const char *why;
-	int r = fd < 0 ? -errno : elf_read(fd, &exe, &why);
-	if (fd >= 0)
-		close(fd);
-	if (r == -ENOEXEC) {
-		err_msg("cannot package %s: not an ELF file", app);
-		return EXIT_INPUT;
-	}
-	if (r == -EBADMSG) {
-		err_msg("cannot package %s: malformed ELF: %s", app, why);
-		return EXIT_INPUT;
-	}
-	if (r < 0) {
-		err_print(r, "read %s", app);
-		return EXIT_INPUT;
-	}
-	int code = 0;
+	int code = read_elf(app, app, NULL, &exe), r;
+	if (code)
+		return code;
 	if (!exe.interp)
 		goto done; /* static (or static-pie): nothing to add */
 	c.elf_class = exe.elf_class;
@@ -505,15 +540,8 @@ int main(int argc, char **argv)
 		} else if (qi - 1 < c.queue.n) {
 			who = c.queue.v[qi - 1];
 			host_path(&c, host, sizeof(host), who);
-			int lfd = open(host, O_RDONLY | O_CLOEXEC);
-			r = lfd < 0 ? -errno : elf_read(lfd, &obj, &why);
-			if (lfd >= 0)
-				close(lfd);
-			if (r < 0) {
-				err_msg("cannot package %s: library %s is unreadable or malformed", app, who);
-				code = EXIT_INPUT;
+			if ((code = read_elf(host, app, who, &obj)) != 0)
 				break;
-			}
 			dirname_of(who, origin, sizeof(origin));
 		} else {
 			break;
@@ -550,19 +578,9 @@ int main(int argc, char **argv)
 	}
 	strs_free(&needed_by);
 done:
-	if (code == 0 && ld_path_out) {
-		FILE *f = fopen(ld_path_out, "w");
-		bool ok = f != NULL;
-		for (size_t i = 0; ok && i < c.env_dirs.n; i++)
-			ok = fprintf(f, "%s%s", i ? ":" : "", c.env_dirs.v[i]) >= 0;
-		if (ok && c.env_dirs.n)
-			ok = fputc('\n', f) != EOF;
-		if (f && fclose(f) != 0)
-			ok = false;
-		if (!ok) {
-			err_print(-EIO, "write %s", ld_path_out);
-			code = EXIT_INPUT;
-		}
+	if (code == 0 && ld_path_out && (r = write_ld_path(ld_path_out, &c.env_dirs)) < 0) {
+		err_print(r, "write %s", ld_path_out);
+		code = EXIT_OUTPUT;
 	}
 	elf_info_free(&exe);
 	strs_free(&c.conf_dirs);
@@ -573,7 +591,7 @@ done:
 	free(c.exe_rpath_store);
 	if (code == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
 		err_print(-EIO, "write the list");
-		code = EXIT_INPUT;
+		code = EXIT_OUTPUT;
 	}
 	return code;
 }

@@ -96,6 +96,37 @@ check "malformed ELF: exit 3" "$?" 3
 check "malformed ELF: one line" "$(wc -l <"$T/err")" 1
 "$ELFDEPS" "$T/main.c" >/dev/null 2>"$T/err"
 check "not an ELF: exit 3" "$?" 3
+# Past the reader's caps: exit 3, saying which cap (not "Argument list too long").
+python3 - "$T" <<'PY'
+import struct, sys
+def elf(phdrs, phnum, body=b''):
+    # ELF64 little-endian x86-64 header, program headers at 64.
+    h = b'\x7fELF\x02\x01\x01' + bytes(9) + struct.pack('<HHIQQQIHHHHHH', 3, 62, 1, 0, 64, 0, 0, 64,
+                                                       56, phnum, 0, 0, 0)
+    return h + phdrs + body
+open(sys.argv[1] + '/phdrs.elf', 'wb').write(elf(b'', 1025))  # refused before they are read
+dyn = struct.pack('<QQ', 5, 0) + struct.pack('<QQ', 10, 3) + struct.pack('<QQ', 1, 1) * 257 + bytes(16)
+start = 64 + 2 * 56
+body = b'\0a\0' + bytes(5) + dyn
+load = struct.pack('<IIQQQQQQ', 1, 4, start, 0, 0, len(body), len(body), 8)
+dynamic = struct.pack('<IIQQQQQQ', 2, 4, start + 8, 8, 8, len(dyn), len(dyn), 8)
+open(sys.argv[1] + '/needed.elf', 'wb').write(elf(load + dynamic, 2, body))
+PY
+"$ELFDEPS" "$T/phdrs.elf" >/dev/null 2>"$T/err"
+check "1025 program headers: exit 3, the cap named" "$?:$(cat "$T/err")" \
+	"3:elfdeps: cannot package $T/phdrs.elf: more than 1024 program headers (elfdeps' limit)"
+"$ELFDEPS" "$T/needed.elf" >/dev/null 2>"$T/err"
+check "257 DT_NEEDED entries: exit 3, the cap named" "$?:$(cat "$T/err")" \
+	"3:elfdeps: cannot package $T/needed.elf: more than 256 DT_NEEDED entries (elfdeps' limit)"
+# --ld-path-out is written atomically (a symlink there is replaced, not
+# written through), and failing to write it is an output error (exit 5).
+echo keep >"$T/victim"
+ln -s "$T/victim" "$T/ldlink"
+"$ELFDEPS" --ld-path-out "$T/ldlink" build/enclave/hello >/dev/null
+check "--ld-path-out: exit 0, a symlink there replaced" "$?:$(cat "$T/victim"):$(test -L "$T/ldlink" || echo file)" \
+	"0:keep:file"
+"$ELFDEPS" --ld-path-out "$T/no/such/dir/ldpath" build/enclave/hello >/dev/null 2>"$T/err"
+check "--ld-path-out unwritable: exit 5" "$?" 5
 "$ELFDEPS" --ld-path-out "$T/ldpath" build/enclave/hello >"$T/static"
 check "static-pie: nothing to add" "$(wc -c <"$T/static")" 0
 check "static-pie: no LD_LIBRARY_PATH" "$(wc -c <"$T/ldpath")" 0

@@ -1,6 +1,7 @@
 /* libFuzzer target for rootfs/elf.c, the bounded ELF reader elfdeps runs on
  * every app and library it packages. */
 #define _GNU_SOURCE /* memfd_create */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,8 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write_all(fd, data, size) < 0)
 		abort();
 	struct elf_info e;
-	const char *why;
-	if (elf_read(fd, &e, &why) == 0) {
+	const char *why = NULL;
+	int r = elf_read(fd, &e, &why);
+	/* Refusals of the file's contents always say why (elfdeps prints it). */
+	if ((r == -EBADMSG || r == -E2BIG) && (!why || !*why))
+		abort();
+	if (r == 0) {
 		/* Every string handed out must be readable and terminated. */
 		size_t sum = e.interp ? strlen(e.interp) : 0;
 		for (unsigned i = 0; i < e.n_needed; i++)
