@@ -5,16 +5,19 @@
  * symlinked directories such as Debian's /lib -> usr/lib) that leads to it.
  * A static ELF needs nothing and gives no lines.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
-#include <glob.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -32,7 +35,8 @@ static const char usage[] =
 	"DT_NEEDED library, each with the symlinks on its path.  Libraries are\n"
 	"searched as ld.so does: DT_RPATH (of the object, then of the executable;\n"
 	"only when the object has no DT_RUNPATH), DT_RUNPATH, the directories of\n"
-	"/etc/ld.so.conf (include lines and globs followed; for a musl\n"
+	"/etc/ld.so.conf (include lines followed, with wildcards in the last\n"
+	"component only; for a musl\n"
 	"interpreter /etc/ld-musl-ARCH.path instead), then the default\n"
 	"directories (/lib/TRIPLET /usr/lib/TRIPLET /lib64 /usr/lib64 /lib /usr/lib;\n"
 	"musl: /lib /usr/local/lib /usr/lib).  $ORIGIN is expanded; a candidate\n"
@@ -42,7 +46,8 @@ static const char usage[] =
 	"\n"
 	"  --prefix DIR     archive directory the paths go under (default rootfs)\n"
 	"  --sysroot ROOT   resolve inside ROOT instead of / (paths printed as seen\n"
-	"                   from inside ROOT)\n"
+	"                   from inside ROOT); symlinks, absolute ones too, and ..\n"
+	"                   never lead out of ROOT (needs Linux 5.6: openat2)\n"
 	"  --list           print the resolved paths, one per line, instead\n"
 	"  --exe-dir DIR    the directory ELF will run from in the image (eif/mkeif:\n"
 	"                   /); a library found only through the executable's\n"
@@ -102,6 +107,7 @@ struct file_id {
 
 struct ctx {
 	const char *sysroot; /* "" for / */
+	int root_fd;         /* --sysroot's directory, or -1 */
 	const char *prefix;
 	bool list, musl;
 	uint8_t elf_class;
@@ -125,9 +131,66 @@ static void host_path(const struct ctx *c, char *out, size_t cap, const char *p)
 	snprintf(out, cap, "%s%s", c->sysroot, p);
 }
 
+/*
+ * Opens the in-root path p as the image's loader would: under --sysroot,
+ * every symlink (absolute ones too) and ".." resolve inside ROOT, never on
+ * the host.  The fd, or -errno.
+ */
+static int open_in_root(const struct ctx *c, const char *p, int flags)
+{
+	if (c->root_fd < 0) {
+		int fd = open(p, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT};
+	long fd = syscall(SYS_openat2, c->root_fd, p, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* ---------------------------------------------------------- ld.so.conf */
 
 static int read_conf(struct ctx *c, const char *path, int depth);
+
+/*
+ * Reads, in name order, the files an include line names: the in-root
+ * pattern pat, wildcards in its last component only (what ld.so.conf
+ * files use; glob() cannot be kept inside a sysroot).
+ */
+static int include_conf(struct ctx *c, const char *pat, int depth)
+{
+	const char *slash = strrchr(pat, '/');
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", slash == pat ? 1 : (int)(slash - pat), pat);
+	int fd = open_in_root(c, dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return 0; /* like a glob without matches */
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	struct strs names = {0};
+	int r = 0;
+	for (struct dirent *de; r == 0 && (de = readdir(d));)
+		if (fnmatch(slash + 1, de->d_name, FNM_PERIOD) == 0)
+			r = strs_add(&names, de->d_name);
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; r == 0 && i < names.n; i++) {
+		char path[PATH_MAX];
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", slash == pat ? "" : dir,
+				     names.v[i]) < sizeof(path))
+			r = read_conf(c, path, depth + 1);
+	}
+	strs_free(&names);
+	return r;
+}
 
 static int conf_line(struct ctx *c, char *line, int depth)
 {
@@ -137,15 +200,8 @@ static int conf_line(struct ctx *c, char *line, int depth)
 		char *pat = p + 8 + strspn(p + 8, " \t"), full[PATH_MAX];
 		pat[strcspn(pat, " \t")] = '\0';
 		/* Relative includes are relative to /etc. */
-		snprintf(full, sizeof(full), "%s%s%s", c->sysroot, pat[0] == '/' ? "" : "/etc/", pat);
-		glob_t g;
-		int r = 0;
-		if (glob(full, 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc && r == 0; i++)
-				r = read_conf(c, g.gl_pathv[i] + strlen(c->sysroot), depth + 1);
-			globfree(&g);
-		}
-		return r;
+		snprintf(full, sizeof(full), "%s%s", pat[0] == '/' ? "" : "/etc/", pat);
+		return include_conf(c, full, depth);
 	}
 	/* Entries are separated by blanks, ':' or ','. */
 	for (char *save, *d = strtok_r(p, " \t:,", &save); d; d = strtok_r(NULL, " \t:,", &save))
@@ -173,14 +229,18 @@ static int conf_seen(struct ctx *c, int fd)
 
 static int read_conf(struct ctx *c, const char *path, int depth)
 {
-	char full[PATH_MAX], *line = NULL;
+	char *line = NULL;
 	size_t cap = 0;
 	if (depth > 8)
 		return 0;
-	host_path(c, full, sizeof(full), path);
-	FILE *f = fopen(full, "r");
-	if (!f)
+	int fd = open_in_root(c, path, O_RDONLY);
+	if (fd < 0)
 		return 0; /* absent configuration: the defaults still apply */
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
 	/* Each file once: files that include each other (a glob matching its
 	 * own file is enough) would otherwise be read once for every path
 	 * through the include graph, exponentially many. */
@@ -302,9 +362,7 @@ static int emit_path(struct ctx *c, const char *p, char *final, size_t final_cap
 /* Whether the in-root path is an ELF the loader would accept for this app. */
 static bool usable(struct ctx *c, const char *p)
 {
-	char host[PATH_MAX];
-	host_path(c, host, sizeof(host), p);
-	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	int fd = open_in_root(c, p, O_RDONLY);
 	if (fd < 0)
 		return false;
 	struct elf_info e;
@@ -403,14 +461,14 @@ static int resolve(struct ctx *c, const struct elf_info *obj, bool is_exe, const
 }
 
 /*
- * Reads the ELF at the host path p for app (lib: the library's in-root path,
- * NULL for app itself).  0, or the exit code after saying what is wrong.
+ * Reads the ELF open at fd (or -errno from opening it) for app (lib: the
+ * library's in-root path, NULL for app itself); closes fd.  0, or the exit
+ * code after saying what is wrong.
  */
-static int read_elf(const char *p, const char *app, const char *lib, struct elf_info *e)
+static int read_elf(int fd, const char *app, const char *lib, struct elf_info *e)
 {
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	const char *why = NULL;
-	int r = fd < 0 ? -errno : elf_read(fd, e, &why);
+	int r = fd < 0 ? fd : elf_read(fd, e, &why);
 	if (fd >= 0)
 		close(fd);
 	if (r == 0)
@@ -463,7 +521,7 @@ int main(int argc, char **argv)
 		{"exe-dir", required_argument, NULL, 'e'}, {"ld-path-out", required_argument, NULL, 'o'},
 		{0}};
 	const char *ld_path_out = NULL;
-	struct ctx c = {.sysroot = "", .prefix = "rootfs"};
+	struct ctx c = {.sysroot = "", .root_fd = -1, .prefix = "rootfs"};
 	int opt;
 	err_set_prog(argv[0]);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -483,8 +541,21 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *app = argv[optind];
+	if (c.sysroot[0]) {
+		int r = (c.root_fd = open(c.sysroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ? -errno : 0;
+		int probe = r ? r : open_in_root(&c, ".", O_RDONLY | O_DIRECTORY);
+		if (probe < 0) {
+			/* Without openat2, paths would be resolved on the host: refuse. */
+			err_print(probe, "use --sysroot %s", c.sysroot);
+			if (c.root_fd >= 0)
+				close(c.root_fd);
+			return EXIT_USAGE;
+		}
+		close(probe);
+	}
 	struct elf_info exe;
-	int code = read_elf(app, app, NULL, &exe), r;
+	int fd = open(app, O_RDONLY | O_CLOEXEC);
+	int code = read_elf(fd < 0 ? -errno : fd, app, NULL, &exe), r;
 	if (code)
 		return code;
 	if (!exe.interp)
@@ -531,7 +602,7 @@ int main(int argc, char **argv)
 	struct strs needed_by = {0};
 	for (size_t qi = 0; code == 0; qi++) {
 		struct elf_info obj;
-		char origin[PATH_MAX], host[PATH_MAX];
+		char origin[PATH_MAX];
 		const char *who;
 		if (qi == 0) {
 			obj = exe;
@@ -539,8 +610,7 @@ int main(int argc, char **argv)
 			who = app;
 		} else if (qi - 1 < c.queue.n) {
 			who = c.queue.v[qi - 1];
-			host_path(&c, host, sizeof(host), who);
-			if ((code = read_elf(host, app, who, &obj)) != 0)
+			if ((code = read_elf(open_in_root(&c, who, O_RDONLY), app, who, &obj)) != 0)
 				break;
 			dirname_of(who, origin, sizeof(origin));
 		} else {
@@ -585,6 +655,8 @@ done:
 	elf_info_free(&exe);
 	strs_free(&c.conf_dirs);
 	free(c.conf_read);
+	if (c.root_fd >= 0)
+		close(c.root_fd);
 	strs_free(&c.emitted);
 	strs_free(&c.queue);
 	strs_free(&c.env_dirs);

@@ -84,6 +84,24 @@ check "10 ld.so.conf files including each other: exit 0 within 20 s" "$?" 0
 has "ld.so.conf include cycle: its directory still searched" "/conf/lib/libconf.so.1.2"
 cp "$T/ld.so.conf.saved" "$R/etc/ld.so.conf"
 
+# Under --sysroot, absolute symlinks resolve inside the root, never on the
+# host (where these targets do not exist): a library, and the directory
+# ld.so.conf includes from.
+mkdir -p "$R/opt/real" "$R/etc/carve-ldconf"
+mv "$R/opt/run/librun.so" "$R/opt/real/librun.so"
+ln -s /opt/real/librun.so "$R/opt/run/librun.so"
+mv "$R/etc/ld.so.conf.d/x.conf" "$R/etc/carve-ldconf/x.conf"
+rmdir "$R/etc/ld.so.conf.d"
+ln -s /etc/carve-ldconf "$R/etc/ld.so.conf.d"
+"$ELFDEPS" --sysroot "$R" --list "$R/app/main" >"$T/list" 2>"$T/err"
+check "absolute symlinks inside the sysroot: exit 0" "$?" 0
+has "library behind an absolute symlink, resolved in the root" "/opt/real/librun.so"
+has "ld.so.conf include through an absolute symlink, resolved in the root" "/conf/lib/libconf.so.1.2"
+rm "$R/opt/run/librun.so" "$R/etc/ld.so.conf.d"
+mv "$R/opt/real/librun.so" "$R/opt/run/librun.so"
+mkdir "$R/etc/ld.so.conf.d"
+mv "$R/etc/carve-ldconf/x.conf" "$R/etc/ld.so.conf.d/x.conf"
+
 # Errors.
 rm "$R/opt/deep/libdeep.so"
 "$ELFDEPS" --sysroot "$R" "$R/app/main" >/dev/null 2>"$T/err"
