@@ -20,6 +20,7 @@
 #include "jsonr.h"
 #include "jsonw.h"
 #include "pem.h"
+#include "sha384.h"
 
 static const char usage_main[] =
 	"Usage: eiftool COMMAND [OPTIONS]\n"
@@ -109,7 +110,9 @@ static const char usage_extract[] =
 	"command line (no trailing newline) and all ramdisks concatenated in order\n"
 	"(the initramfs the kernel unpacks) to the given paths, each atomically, for\n"
 	"virtual machine monitors without the nitro-enclave machine.  At least one\n"
-	"output is required.\n";
+	"output is required.  The bytes are hashed again as they are copied; if\n"
+	"they are not the ones validated (FILE changed), no output is written\n"
+	"(exit 3).\n";
 
 /* ------------------------------------------------------------ helpers */
 
@@ -463,38 +466,46 @@ static int cmd_pcr(int argc, char **argv)
 
 /* ------------------------------------------------------------ extract */
 
-static int copy_range(int in, uint64_t off, uint64_t len, int out)
+/*
+ * Copies the kernel, cmdline and ramdisk sections of the checked EIF fd, in
+ * file order, to out[0], out[1], out[2] (-1: not wanted), hashing them in
+ * the order PCR0 does: the copies hold the validated bytes only if this
+ * pass gives the PCR0 open_checked() measured.  0; -ESTALE if it does not
+ * (the file changed), *bad = -1; -errno, *bad = -1 for a read, else the
+ * index of the output that failed.
+ */
+static int extract_pass(int fd, const struct eif_info *info, const uint8_t pcr0[SHA384_LEN],
+			const int out[3], int *bad)
 {
 	static uint8_t buf[1 << 16];
-	while (len > 0) {
-		size_t want = len < sizeof(buf) ? (size_t)len : sizeof(buf);
-		ssize_t n = pread(in, buf, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		int r = write_all(out, buf, (size_t)n);
-		if (r < 0)
-			return r;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
+	sha384_context h;
+	sha384_init(&h);
+	*bad = -1;
+	for (unsigned i = 0; i < info->n; i++) {
+		const struct eif_section *s = &info->s[i];
+		int o = s->type == EIF_SECTION_KERNEL    ? 0
+			: s->type == EIF_SECTION_CMDLINE ? 1
+			: s->type == EIF_SECTION_RAMDISK ? 2
+							 : -1;
+		uint64_t off = s->offset + EIF_SECTION_HEADER_SIZE, left = o < 0 ? 0 : s->size;
+		while (left > 0) {
+			size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+			int r = pread_full(fd, buf, n, off);
+			if (r < 0)
+				return r;
+			sha384_update(&h, buf, n);
+			if (out[o] >= 0 && (r = write_all(out[o], buf, n)) < 0) {
+				*bad = o;
+				return r;
+			}
+			off += n;
+			left -= n;
+		}
 	}
-	return 0;
-}
-
-static int extract_one(int fd, const struct eif_info *info, uint16_t type, const char *path)
-{
-	struct atomic_file af;
-	int r = atomic_file_open(&af, path, type == EIF_SECTION_KERNEL ? 0755 : 0644);
-	for (unsigned i = 0; r == 0 && i < info->n; i++)
-		if (info->s[i].type == type)
-			r = copy_range(fd, info->s[i].offset + EIF_SECTION_HEADER_SIZE, info->s[i].size,
-				       af.fd);
-	if (r < 0) {
-		atomic_file_abort(&af);
-		return r;
-	}
-	return atomic_file_commit(&af);
+	uint8_t d[SHA384_LEN], pcr[SHA384_LEN];
+	sha384_out(&h, d);
+	eif_pcr_extend(d, pcr);
+	return memcmp(pcr, pcr0, SHA384_LEN) ? -ESTALE : 0;
 }
 
 static int cmd_extract(int argc, char **argv)
@@ -518,18 +529,38 @@ static int cmd_extract(int argc, char **argv)
 		fputs(usage_extract, stderr);
 		return EXIT_USAGE;
 	}
+	const char *in = argv[optind];
 	struct checked c;
-	int code = open_checked(argv[optind], &c);
+	int code = open_checked(in, &c);
 	if (code)
 		return code;
-	static const uint16_t types[3] = {EIF_SECTION_KERNEL, EIF_SECTION_CMDLINE,
-					  EIF_SECTION_RAMDISK};
-	for (int i = 0; i < 3 && !code; i++) {
-		int r = out[i] ? extract_one(c.fd, &c.info, types[i], out[i]) : 0;
-		if (r < 0) {
-			err_print(r, "write %s", out[i]);
-			code = EXIT_OUTPUT;
-		}
+	struct atomic_file af[3];
+	int fds[3] = {-1, -1, -1}, r = 0, bad = -1;
+	for (int i = 0; i < 3 && r == 0; i++)
+		if (out[i] && (r = atomic_file_open(&af[i], out[i], i == 0 ? 0755 : 0644)) == 0)
+			fds[i] = af[i].fd;
+		else if (r < 0)
+			bad = i;
+	if (r == 0)
+		r = extract_pass(c.fd, &c.info, c.dg.pcr0, fds, &bad);
+	/* Nothing is committed before every byte was checked. */
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (r < 0)
+			atomic_file_abort(&af[i]);
+		else if ((r = atomic_file_commit(&af[i])) < 0)
+			bad = i;
+	}
+	if (r == -ESTALE && bad < 0) {
+		err_msg("cannot extract %s: it changed while being extracted", in);
+		code = EXIT_INPUT;
+	} else if (r < 0 && bad < 0) {
+		err_print(r, "read %s", in);
+		code = EXIT_INPUT;
+	} else if (r < 0) {
+		err_print(r, "write %s", out[bad]);
+		code = EXIT_OUTPUT;
 	}
 	checked_close(&c);
 	return code;

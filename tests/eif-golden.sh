@@ -100,6 +100,48 @@ check "pcr --file = E(bytes)" "$(pcr PCR "$T/p.json")" "$ind2"
 check "extract kernel" "$(cat "$T/k")" "$(cat $G/kernel)"
 check "extract cmdline (trimmed)" "$(cat "$T/c")" "$trimmed"
 check "extract initrd = ramdisks concatenated" "$(cat "$T/i")" "$(cat $G/ramdisk0 $G/ramdisk1)"
+# A file that changes after it was validated: the copy is checked, not
+# trusted.  The shim changes the EIF's last byte (in ramdisk 1) when the
+# first output's temp file is created, i.e. after validation, before copying.
+cat >"$T/flip.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = va_arg(ap, mode_t);
+	va_end(ap);
+	const char *victim = getenv("FLIP");
+	if (victim && (flags & O_CREAT) && strstr(path, ".tmp.")) {
+		int fd = ((int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open"))(victim, O_RDWR);
+		off_t end = lseek(fd, -1, SEEK_END);
+		char c;
+		pread(fd, &c, 1, end);
+		c ^= 1;
+		pwrite(fd, &c, 1, end);
+		close(fd);
+		unsetenv("FLIP");
+	}
+	return ((int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open"))(path, flags, mode);
+}
+C
+if gcc -shared -fPIC -o "$T/flip.so" "$T/flip.c" -ldl; then
+	cp "$T/g.eif" "$T/flip.eif"
+	FLIP="$T/flip.eif" LD_PRELOAD="$T/flip.so" "$EIFTOOL" extract "$T/flip.eif" --kernel "$T/fk" \
+		--initrd "$T/fi" 2>"$T/err"
+	check "extract of a file changed after validation: exit 3, no output" \
+		"$?:$(ls "$T" | grep -c '^f[ki]')" "3:0"
+	check "extract of a changed file: the reason" "$(cat "$T/err")" \
+		"eiftool: cannot extract $T/flip.eif: it changed while being extracted"
+else
+	nok "extract of a changed file: the test shim does not build"
+fi
 
 # JSON that cannot be written is a failure (exit 4), not a silent success.
 check "describe, stdout unwritable: exit 4 with the reason" \
