@@ -204,54 +204,27 @@ int cpio_list_add_hardlink(struct cpio_list *l, const char *path, const char *ta
 
 /* ------------------------------------------------------------ tree input */
 
-struct seen {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
-
-struct walk {
-	struct cpio_list *l;
-	struct seen *seen;
-	size_t nseen, capseen;
-};
-
 static int join(char *out, size_t cap, const char *a, const char *b)
 {
 	int n = snprintf(out, cap, "%s%s%s", a, a[0] ? "/" : "", b);
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-static int add_hardlinked(struct walk *w, const struct stat *st, const char *apath,
-			  const char *hpath)
+/* Tree modes carry no umask: 0755 if any execute bit is set, else 0644. */
+static mode_t norm_mode(mode_t m)
 {
-	for (size_t i = 0; i < w->nseen; i++)
-		if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
-			return cpio_list_add_hardlink(w->l, apath, w->seen[i].path);
-	if (w->nseen == w->capseen) {
-		size_t cap = w->capseen ? w->capseen * 2 : 16;
-		struct seen *s = reallocarray(w->seen, cap, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		w->seen = s;
-		w->capseen = cap;
-	}
-	char *p = strdup(apath);
-	if (!p)
-		return -ENOMEM;
-	w->seen[w->nseen++] = (struct seen){st->st_dev, st->st_ino, p};
-	return cpio_list_add_file(w->l, apath, hpath, st->st_mode & 0111 ? 0755 : 0644, 0, 0);
+	return m & 0111 ? 0755 : 0644;
 }
 
 /* depth: levels below the tree's root.  Each level holds a DIR and about
  * 12 KiB of stack, so the depth is capped well inside both limits. */
-static int walk_dir(struct walk *w, const char *hdir, const char *prefix, unsigned depth)
+static int walk_dir(struct cpio_list *l, const char *hdir, const char *prefix, unsigned depth)
 {
 	if (depth > CPIO_MAX_TREE_DEPTH)
-		return fail(w->l, hdir, -ELOOP);
+		return fail(l, hdir, -ELOOP);
 	DIR *d = opendir(hdir);
 	if (!d)
-		return fail(w->l, hdir, -errno);
+		return fail(l, hdir, -errno);
 	int r = 0;
 	struct dirent *de;
 	errno = 0;
@@ -262,41 +235,42 @@ static int walk_dir(struct walk *w, const char *hdir, const char *prefix, unsign
 		struct stat st;
 		if ((r = join(hpath, sizeof(hpath), hdir, de->d_name)) < 0 ||
 		    (r = join(apath, sizeof(apath), prefix, de->d_name)) < 0) {
-			r = fail(w->l, hdir, r);
+			r = fail(l, hdir, r);
 			break;
 		}
 		if (lstat(hpath, &st) < 0) {
-			r = fail(w->l, hpath, -errno);
+			r = fail(l, hpath, -errno);
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			r = cpio_list_add_dir(w->l, apath, 0755, 0, 0);
+			r = cpio_list_add_dir(l, apath, 0755, 0, 0);
 			if (r == 0)
-				r = walk_dir(w, hpath, apath, depth + 1);
+				r = walk_dir(l, hpath, apath, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
-			r = st.st_nlink > 1 ? add_hardlinked(w, &st, apath, hpath)
-					    : cpio_list_add_file(w->l, apath, hpath,
-								 st.st_mode & 0111 ? 0755 : 0644, 0, 0);
+			/* Host hard links are not kept: whether a checkout or a
+			 * copy (cp -a vs cp -al) shares inodes must not change the
+			 * bytes.  Each name is a file of its own. */
+			r = cpio_list_add_file(l, apath, hpath, norm_mode(st.st_mode), 0, 0);
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[CPIO_MAX_PATH + 1];
 			ssize_t n = readlink(hpath, target, sizeof(target));
 			if (n < 0 || (size_t)n >= sizeof(target)) {
-				r = fail(w->l, hpath, n < 0 ? -errno : -ENAMETOOLONG);
+				r = fail(l, hpath, n < 0 ? -errno : -ENAMETOOLONG);
 				break;
 			}
 			target[n] = '\0';
-			r = cpio_list_add_symlink(w->l, apath, target, 0, 0);
+			r = cpio_list_add_symlink(l, apath, target, 0, 0);
 		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
 			char t = S_ISCHR(st.st_mode) ? 'c' : S_ISBLK(st.st_mode) ? 'b' : 'p';
-			r = cpio_list_add_node(w->l, apath, t, st.st_mode & 07777, 0, 0,
+			r = cpio_list_add_node(l, apath, t, norm_mode(st.st_mode), 0, 0,
 					       major(st.st_rdev), minor(st.st_rdev));
 		} else {
-			r = fail(w->l, hpath, -EINVAL);
+			r = fail(l, hpath, -EINVAL);
 		}
 		errno = 0;
 	}
 	if (r == 0 && errno)
-		r = fail(w->l, hdir, -errno);
+		r = fail(l, hdir, -errno);
 	closedir(d);
 	return r;
 }
@@ -308,12 +282,7 @@ int cpio_list_add_tree(struct cpio_list *l, const char *dir, const char *prefix)
 		return fail(l, dir, -errno);
 	if (!S_ISDIR(st.st_mode))
 		return fail(l, dir, -ENOTDIR);
-	struct walk w = {.l = l};
-	int r = walk_dir(&w, dir, prefix, 0);
-	for (size_t i = 0; i < w.nseen; i++)
-		free(w.seen[i].path);
-	free(w.seen);
-	return r;
+	return walk_dir(l, dir, prefix, 0);
 }
 
 /* ------------------------------------------------------------ writing */

@@ -76,8 +76,10 @@ int cpio_list_add_hardlink(struct cpio_list *l, const char *path, const char *ta
  * Adds everything under the host directory dir (not dir itself) below the
  * archive prefix (may be "" for the root).  Modes are normalised so that
  * umask and checkout state do not leak into the bytes: directories 0755,
- * files 0755 if any execute bit is set else 0644, symlinks 0777; uid/gid 0.
- * Hard links inside the tree are preserved; device nodes keep major/minor;
+ * files, FIFOs and device nodes 0755 if any execute bit is set else 0644,
+ * symlinks 0777; uid/gid 0.  Hard links are not kept (each name becomes a
+ * file of its own, so trees that differ only in shared inodes, as after
+ * cp -al, give the same bytes); device nodes keep major/minor;
  * sockets are -EINVAL; a directory more than CPIO_MAX_TREE_DEPTH levels
  * below dir is -ELOOP (as is a symlink loop at dir itself).
  */

@@ -169,7 +169,8 @@ static void test_errors(void **state)
 	unlink(path);
 }
 
-/* Same tree content under different modes (umask) gives the same bytes. */
+/* Same tree content under different modes (umask), with a name that is a
+ * hard link in one round and a copy in the other, gives the same bytes. */
 static void test_tree_normalised(void **state)
 {
 	(void)state;
@@ -189,7 +190,12 @@ static void test_tree_normalised(void **state)
 		close(fd);
 		char l2[256];
 		snprintf(l2, sizeof(l2), "%s/data2", dir);
-		assert_int_equal(link(p, l2), 0);
+		if (round)
+			assert_int_equal(link(p, l2), 0);
+		else
+			close(open(l2, O_WRONLY | O_CREAT, 0664));
+		snprintf(p, sizeof(p), "%s/fifo", dir);
+		assert_int_equal(mkfifo(p, round ? 0600 : 0664), 0);
 		struct cpio_list l;
 		int err;
 		cpio_list_init(&l);
@@ -208,6 +214,7 @@ static void test_tree_normalised(void **state)
 	assert_non_null(memmem(a, na, "000081ED", 8));
 	assert_non_null(memmem(a, na, "000081A4", 8));
 	assert_null(memmem(a, na, "000041C0", 8)); /* no 0700 dir leaked */
+	assert_non_null(memmem(a, na, "000011A4", 8)); /* the FIFO, 0644 */
 }
 
 int main(void)
