@@ -156,14 +156,21 @@ bool conn_can_send_data(const struct conn *c)
 	return c->fd >= 0 && !c->host_eof;
 }
 
+/* Whether host bytes could go anywhere now: to the guest, or (once per
+ * stall) into a CREDIT_REQUEST.  Queued connections are read from the rx path. */
+static bool wants_host_read(const struct conn *c)
+{
+	if (c->in_rxq || !conn_can_send_data(c))
+		return false;
+	return conn_credit(c) > 0 || !c->credit_asked;
+}
+
 void conn_sync(struct dev *d, struct conn *c)
 {
 	if (c->fd < 0)
 		return;
 	uint32_t ev = 0;
-	if (c->state == S_HELLO)
-		ev = EPOLLIN;
-	else if (conn_can_send_data(c) && conn_credit(c) > 0 && !c->in_rxq)
+	if (c->state == S_HELLO || wants_host_read(c))
 		ev = EPOLLIN;
 	if (c->wlen > 0 || c->ok_due)
 		ev |= EPOLLOUT;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -119,6 +120,14 @@ static void guest_data(struct dev *d, struct conn *c, const struct iovec *iov, u
 	}
 }
 
+/* Every guest packet, the REQUEST too, carries the guest's receive buffer
+ * and how much of it its reader has consumed. */
+static void take_peer_credit(struct conn *c, const struct vsock_hdr *h)
+{
+	c->peer_buf_alloc = h->buf_alloc;
+	c->peer_fwd_cnt = h->fwd_cnt;
+}
+
 static void guest_request(struct dev *d, const struct vsock_hdr *h)
 {
 	if (h->dst_cid != VSOCK_HOST_CID && h->dst_cid != VSOCK_PARENT_CID) {
@@ -156,6 +165,7 @@ static void guest_request(struct dev *d, const struct vsock_hdr *h)
 	c->local_cid = h->dst_cid;
 	c->local_port = h->dst_port;
 	c->peer_port = h->src_port;
+	take_peer_credit(c, h); /* a server that speaks first needs it at once */
 	c->state = S_ESTABLISHED;
 	if (fd >= 0) {
 		struct epoll_event e = {.events = 0, .data.ptr = c};
@@ -184,8 +194,7 @@ static void guest_packet(struct dev *d, const struct vsock_hdr *h, const struct 
 			orphan_rst(d, h);
 		return;
 	}
-	c->peer_buf_alloc = h->buf_alloc;
-	c->peer_fwd_cnt = h->fwd_cnt;
+	take_peer_credit(c, h);
 	switch (h->op) {
 	case VSOCK_OP_RESPONSE:
 		if (c->state == S_CONNECTING) {
@@ -286,6 +295,87 @@ static void fill_hdr(const struct dev *d, struct conn *c, struct vsock_hdr *h, u
 	c->pend &= ~(unsigned)P_CREDIT; /* every packet carries the credit */
 }
 
+/* Host bytes into the chain's payload, at most room (> 0): the count, 0 at
+ * the host's EOF, or -errno (-EAGAIN: nothing yet). */
+static ssize_t read_host(struct conn *c, struct vchain *ch, size_t room)
+{
+	struct iovec pv[VCHAIN_MAX_IOV];
+	unsigned pn = iov_slice(ch->iov + ch->nread, ch->nwrite, VSOCK_HDR_SIZE, room, pv, VCHAIN_MAX_IOV);
+	if (c->kind != K_HOST) {
+		size_t n = iov_copy_to(pv, pn, 0, c->obuf, c->olen < room ? c->olen : room);
+		memmove(c->obuf, c->obuf + n, c->olen - n);
+		c->olen -= n;
+		return (ssize_t)n;
+	}
+	ssize_t n;
+	do
+		n = readv(c->fd, pv, (int)pn);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* Whether the host has bytes for the guest, without taking any: 1, 0 at
+ * the host's EOF, or -errno (-EAGAIN: nothing yet). */
+static int peek_host(const struct conn *c)
+{
+	if (c->kind != K_HOST)
+		return 1; /* conn_can_send_data: the responder holds bytes */
+	char b;
+	ssize_t n;
+	do
+		n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : (int)n;
+}
+
+/*
+ * The data part of build_packet, for a connection that may send host data:
+ * RW when the guest's credit and the buffer leave room, otherwise what lets
+ * the stream go on.  Returns the op to send (*len: its payload), or 0 when
+ * there is nothing to send now (at the host's EOF P_SHUTDOWN is owed, after
+ * a failed read P_RST).
+ */
+static uint16_t host_data(struct dev *d, struct conn *c, struct vchain *ch, uint32_t *len, bool *requeue)
+{
+	uint32_t credit = conn_credit(c);
+	size_t room = ch->write_len - VSOCK_HDR_SIZE;
+	if (room > credit)
+		room = credit;
+	if (room > MAX_PKT_PAYLOAD)
+		room = MAX_PKT_PAYLOAD;
+	if (room == 0 && credit > 0)
+		return 0; /* a header-only buffer */
+	/* With no room only a peek: a 0-byte readv would read as the host's EOF. */
+	ssize_t n = room ? read_host(c, ch, room) : peek_host(c);
+	if (n == 0) {
+		c->host_eof = true;
+		c->pend |= P_SHUTDOWN;
+		return 0;
+	}
+	if (n < 0) {
+		if (n != -EAGAIN)
+			conn_reset(d, c, "host read failed");
+		return 0;
+	}
+	if (room == 0) {
+		/* Host data waits for credit.  Linux announces freed space by
+		 * itself; ask once per stall for a guest that does not (a
+		 * request with buf_alloc 0, say), never again until credit
+		 * came: a guest answering "still 0" must not make us ping-pong. */
+		if (c->credit_asked)
+			return 0;
+		c->credit_asked = true;
+		return VSOCK_OP_CREDIT_REQUEST;
+	}
+	*len = (uint32_t)n;
+	c->tx_cnt += (uint32_t)n;
+	c->credit_asked = false;
+	d->bytes_to_guest += (uint64_t)n;
+	/* Full read: probably more waiting; let others have a turn first. */
+	*requeue = true;
+	return VSOCK_OP_RW;
+}
+
 /*
  * Builds the connection's next packet into the chain.  Returns the used
  * length (> 0) when the chain is consumed, 0 when the connection has
@@ -314,43 +404,15 @@ static uint32_t build_packet(struct dev *d, struct conn *c, struct vchain *ch, b
 		*requeue = true;
 		goto out;
 	}
-	uint32_t cr = conn_credit(c);
-	/* A buffer with room for the header only cannot take data (a 0-byte
-	 * readv would read as the host's EOF). */
-	if (conn_can_send_data(c) && cr > 0 && ch->write_len > VSOCK_HDR_SIZE) {
-		size_t room = ch->write_len - VSOCK_HDR_SIZE;
-		if (room > cr)
-			room = cr;
-		if (room > MAX_PKT_PAYLOAD)
-			room = MAX_PKT_PAYLOAD;
-		struct iovec pv[VCHAIN_MAX_IOV];
-		const struct iovec *wv = ch->iov + ch->nread;
-		unsigned pn = iov_slice(wv, ch->nwrite, VSOCK_HDR_SIZE, room, pv, VCHAIN_MAX_IOV);
-		ssize_t n;
-		if (c->kind != K_HOST) {
-			n = (ssize_t)iov_copy_to(pv, pn, 0, c->obuf, c->olen < room ? c->olen : room);
-			memmove(c->obuf, c->obuf + n, c->olen - (size_t)n);
-			c->olen -= (size_t)n;
-		} else {
-			do
-				n = readv(c->fd, pv, (int)pn);
-			while (n < 0 && errno == EINTR);
-		}
-		if (n > 0) {
-			fill_hdr(d, c, &h, VSOCK_OP_RW);
-			h.len = (uint32_t)n;
-			c->tx_cnt += (uint32_t)n;
-			d->bytes_to_guest += (uint64_t)n;
-			/* Full read: probably more waiting; let others have a turn first. */
-			*requeue = true;
-			goto out;
-		}
-		if (n == 0) {
-			c->host_eof = true;
-			c->pend |= P_SHUTDOWN;
-		} else if (errno != EAGAIN) {
-			conn_reset(d, c, "host read failed");
+	if (conn_can_send_data(c)) {
+		uint32_t len = 0;
+		uint16_t op = host_data(d, c, ch, &len, requeue);
+		if (c->pend & P_RST) /* the host read failed */
 			return build_packet(d, c, ch, requeue);
+		if (op) {
+			fill_hdr(d, c, &h, op);
+			h.len = len;
+			goto out;
 		}
 	}
 	if (c->pend & P_SHUTDOWN) {

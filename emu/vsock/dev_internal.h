@@ -55,6 +55,7 @@ struct conn {
 	uint64_t local_cid;           /* our side as the guest sees it: 2 or 3 */
 	uint32_t local_port, peer_port;
 	uint32_t peer_buf_alloc, peer_fwd_cnt, tx_cnt;
+	bool credit_asked;            /* CREDIT_REQUEST sent since the guest's credit ran out */
 	uint32_t fwd_cnt, fwd_cnt_sent;
 	unsigned pend;
 	bool host_eof, host_wr_shut;  /* host sent EOF / we shut the host's write side */

@@ -248,11 +248,13 @@ static void test_stream_both_ways(void **state)
 			assert_int_equal(r.flags & VSOCK_SHUTDOWN_SEND, VSOCK_SHUTDOWN_SEND);
 			break;
 		}
-		assert_int_equal(r.op, VSOCK_OP_RW);
-		for (int i = 0; i < n; i++)
-			assert_int_equal(b[i], pattern(got + (size_t)i + 12345));
-		got += (size_t)n;
-		fwd += (uint32_t)n;
+		if (r.op != VSOCK_OP_CREDIT_REQUEST) { /* the device ran out of credit: answer it */
+			assert_int_equal(r.op, VSOCK_OP_RW);
+			for (int i = 0; i < n; i++)
+				assert_int_equal(b[i], pattern(got + (size_t)i + 12345));
+			got += (size_t)n;
+			fwd += (uint32_t)n;
+		}
 		/* consume and tell the device, as Linux does */
 		struct vsock_hdr cu = pkt(VSOCK_OP_CREDIT_UPDATE, 6000, 3, 7000);
 		cu.fwd_cnt = fwd;
@@ -273,6 +275,71 @@ static void test_stream_both_ways(void **state)
 			break;
 		assert_int_equal(r.op, VSOCK_OP_CREDIT_UPDATE);
 	}
+	close(l);
+	unlink(path);
+}
+
+/* The host closes its end of the guest's stream h (port sport): the guest
+ * sees SHUTDOWN and answers RST, as Linux does; the stream is gone. */
+static void host_closes(int hs, struct vsock_hdr *h)
+{
+	struct vsock_hdr r;
+	uint8_t b[16];
+	close(hs);
+	expect(VSOCK_OP_SHUTDOWN, h->src_port, &r, b, sizeof(b));
+	h->op = VSOCK_OP_RST;
+	h->len = 0;
+	assert_int_equal(fg_send(&g, h, NULL, 0), 0);
+}
+
+/* A host server that speaks first: the guest's REQUEST carries its credit,
+ * so the greeting reaches the guest before the guest sends anything. */
+static void test_server_speaks_first(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "%s_7200", uds);
+	int l = listen_at(path);
+	struct vsock_hdr h, r;
+	uint8_t b[64];
+	open_stream(6200, 7200, &h, &r);
+	int hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+	assert_int_equal(write(hs, "220 ready\n", 10), 10);
+	expect(VSOCK_OP_RW, 6200, &r, b, sizeof(b));
+	assert_int_equal(r.len, 10);
+	assert_memory_equal(b, "220 ready\n", 10);
+	host_closes(hs, &h);
+	close(l);
+	unlink(path);
+}
+
+/* A guest that offers no buffer (buf_alloc 0) is asked for credit once
+ * host data waits, and only once: its "still 0" answer is not asked again;
+ * the data goes when credit comes. */
+static void test_credit_request_once(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "%s_7300", uds);
+	int l = listen_at(path);
+	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 6300, 3, 7300), r;
+	uint8_t b[64];
+	h.buf_alloc = 0;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RESPONSE, 6300, &r, b, sizeof(b));
+	int hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+	assert_int_equal(write(hs, "x", 1), 1);
+	expect(VSOCK_OP_CREDIT_REQUEST, 6300, &r, b, sizeof(b));
+	h.op = VSOCK_OP_CREDIT_UPDATE;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	h.buf_alloc = 4096;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RW, 6300, &r, b, sizeof(b));
+	assert_int_equal(r.len, 1);
+	assert_int_equal(b[0], 'x');
+	host_closes(hs, &h);
 	close(l);
 	unlink(path);
 }
@@ -409,6 +476,8 @@ int main(void)
 		cmocka_unit_test(test_heartbeat_flood),
 		cmocka_unit_test(test_refused_gets_rst),
 		cmocka_unit_test(test_stream_both_ways),
+		cmocka_unit_test(test_server_speaks_first),
+		cmocka_unit_test(test_credit_request_once),
 		cmocka_unit_test(test_host_connect_line),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_guest_reset),
