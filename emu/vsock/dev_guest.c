@@ -343,8 +343,6 @@ static uint16_t host_data(struct dev *d, struct conn *c, struct vchain *ch, uint
 		room = credit;
 	if (room > MAX_PKT_PAYLOAD)
 		room = MAX_PKT_PAYLOAD;
-	if (room == 0 && credit > 0)
-		return 0; /* a header-only buffer */
 	/* With no room only a peek: a 0-byte readv would read as the host's EOF. */
 	ssize_t n = room ? read_host(c, ch, room) : peek_host(c);
 	if (n == 0) {
@@ -356,6 +354,15 @@ static uint16_t host_data(struct dev *d, struct conn *c, struct vchain *ch, uint
 		if (n != -EAGAIN)
 			conn_reset(d, c, "host read failed");
 		return 0;
+	}
+	if (room == 0 && credit > 0) {
+		/* Host data, and a buffer with room for the header only.  It
+		 * takes a CREDIT_UPDATE: left unused at the head of the ring
+		 * it would hold the data back for good, and the host read,
+		 * re-armed, would fire at once again and again.  Not requeued:
+		 * the next buffer comes through that read, one a loop round,
+		 * so a guest posting only such buffers cannot hold us here. */
+		return VSOCK_OP_CREDIT_UPDATE;
 	}
 	if (room == 0) {
 		/* Host data waits for credit.  Linux announces freed space by

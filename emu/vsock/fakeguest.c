@@ -227,6 +227,12 @@ static int wait_call(struct fakeguest *g, int q, int timeout_ms)
 	return 0;
 }
 
+void fg_set_rx_buf_len(struct fakeguest *g, uint32_t len)
+{
+	for (unsigned i = 0; i < FG_QSIZE; i++)
+		store_le32(g->mem + DESC(0) + 16 * i + 8, len);
+}
+
 int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len)
 {
 	if (len > FG_TXBUF - VSOCK_HDR_SIZE)

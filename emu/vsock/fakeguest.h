@@ -41,6 +41,10 @@ int fg_stop(struct fakeguest *g);
 /* The driver's (re)start: features, memory table, fresh rings.  0 or -errno. */
 int fg_start(struct fakeguest *g);
 
+/* Makes every rx buffer len bytes long (<= FG_RXBUF), those the device
+ * holds already included: an odd guest, e.g. header-only buffers. */
+void fg_set_rx_buf_len(struct fakeguest *g, uint32_t len);
+
 /* Queues one packet on tx (waits for a free slot) and kicks.  0 or -errno. */
 int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len);
 /*
