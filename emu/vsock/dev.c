@@ -147,6 +147,19 @@ uint32_t conn_credit(const struct conn *c)
 	return vsock_credit(c->peer_buf_alloc, c->tx_cnt, c->peer_fwd_cnt);
 }
 
+uint32_t conn_rx_room(const struct conn *c)
+{
+	/* Received = consumed + buffered; the guest counts from the fwd_cnt it knows. */
+	return vsock_credit(WBUF_SIZE, c->fwd_cnt + (uint32_t)c->wlen, c->fwd_cnt_sent);
+}
+
+void conn_forwarded(struct dev *d, struct conn *c, size_t n)
+{
+	c->fwd_cnt += (uint32_t)n;
+	if (c->fwd_cnt - c->fwd_cnt_sent >= WBUF_SIZE / 4)
+		conn_owe(d, c, P_CREDIT); /* before the guest runs dry */
+}
+
 bool conn_can_send_data(const struct conn *c)
 {
 	if (c->state != S_ESTABLISHED || c->guest_no_rcv)

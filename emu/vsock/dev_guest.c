@@ -20,6 +20,8 @@
 #define MAX_PKT_PAYLOAD (64u * 1024)
 #define HEARTBEAT_BYTE 0xB7
 #define ORPHANS_MAX 4096
+/* tx entries taken per kick (see process_tx). */
+#define TX_BATCH 64
 
 struct orphan_rst {
 	struct vsock_hdr h;
@@ -97,9 +99,16 @@ static void builtin_input(struct dev *d, struct conn *c, const uint8_t *p, size_
 		record_exit_status(d, c->line);
 		c->line_done = true;
 	}
-	c->fwd_cnt += (uint32_t)n;
+	conn_forwarded(d, c, n);
 	if (c->olen)
 		rxq_add(d, c);
+}
+
+/* Whether the responder still looks at input: the heartbeat while its echo
+ * has room, the status receiver until its line is complete. */
+static bool builtin_takes_more(const struct conn *c)
+{
+	return c->kind == K_HEARTBEAT ? c->olen < sizeof(c->obuf) : !c->line_done;
 }
 
 /* ------------------------------------------------------------ tx */
@@ -113,11 +122,15 @@ static void guest_data(struct dev *d, struct conn *c, const struct iovec *iov, u
 		host_write(d, c, iov, n, len);
 		return;
 	}
+	/* The responders look at a few bytes only: no copying beyond them. */
 	uint8_t tmp[64];
-	for (size_t off = 0; off < len; off += sizeof(tmp)) {
+	size_t off = 0;
+	while (off < len && builtin_takes_more(c)) {
 		size_t k = iov_copy_from(iov, n, off, tmp, sizeof(tmp));
 		builtin_input(d, c, tmp, k);
+		off += k;
 	}
+	conn_forwarded(d, c, len - off); /* dropped unread: its credit goes back */
 }
 
 /* Every guest packet, the REQUEST too, carries the guest's receive buffer
@@ -205,10 +218,12 @@ static void guest_packet(struct dev *d, const struct vsock_hdr *h, const struct 
 		}
 		break;
 	case VSOCK_OP_RW:
-		if (c->state == S_ESTABLISHED)
-			guest_data(d, c, iov, n, payload);
-		else
+		if (c->state != S_ESTABLISHED)
 			conn_reset(d, c, "data before the connection was up");
+		else if (payload > conn_rx_room(c)) /* also bounds the work one packet makes */
+			conn_reset(d, c, "guest exceeded its credit");
+		else
+			guest_data(d, c, iov, n, payload);
 		break;
 	case VSOCK_OP_SHUTDOWN:
 		c->guest_no_rcv |= (h->flags & VSOCK_SHUTDOWN_RCV) != 0;
@@ -237,6 +252,22 @@ static void guest_packet(struct dev *d, const struct vsock_hdr *h, const struct 
 	}
 }
 
+/* Our own notification on the tx ring: the loop comes back to it after
+ * the other events that are due. */
+static void kick_again(const struct vring *vr)
+{
+	uint64_t one = 1;
+	if (vr->kick_fd >= 0 && write(vr->kick_fd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a kick is pending anyway */
+	}
+}
+
+/*
+ * Takes what the guest queued on tx: TX_BATCH entries a kick, then the
+ * rest after a loop round (a guest republishing entries as fast as we take
+ * them must not keep QEMU's requests and the rx ring waiting); a drain
+ * (ignore_enable) takes at most one ring's worth, what a guest can queue.
+ */
 static void process_tx(struct dev *d, bool ignore_enable)
 {
 	struct vring *vr = &d->vhu.vq[VSOCK_TX];
@@ -245,8 +276,10 @@ static void process_tx(struct dev *d, bool ignore_enable)
 	struct vchain ch;
 	int r;
 	bool any = false;
-	while ((r = vring_peek(vr, &d->vhu.mem, &ch)) != 0 && r != -EPROTO) {
+	unsigned budget = ignore_enable ? vr->num : TX_BATCH;
+	while (budget > 0 && (r = vring_peek(vr, &d->vhu.mem, &ch)) != 0 && r != -EPROTO) {
 		any = true;
+		budget--;
 		if (r > 0 && ch.read_len >= VSOCK_HDR_SIZE) {
 			uint8_t hb[VSOCK_HDR_SIZE];
 			struct vsock_hdr h;
@@ -266,6 +299,8 @@ static void process_tx(struct dev *d, bool ignore_enable)
 	}
 	if (any)
 		d->tx_pending_irq = true;
+	if (budget == 0 && !ignore_enable)
+		kick_again(vr);
 }
 
 void dev_process_tx(struct dev *d)

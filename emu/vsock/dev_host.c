@@ -33,13 +33,6 @@ int host_connect_port(const char *base, uint32_t port)
 
 /* ------------------------------------------------------------ guest -> host */
 
-/* Tell the guest about freed space before it runs dry (¼ of our buffer). */
-static void owe_credit_if_due(struct dev *d, struct conn *c)
-{
-	if (c->fwd_cnt - c->fwd_cnt_sent >= WBUF_SIZE / 4)
-		conn_owe(d, c, P_CREDIT);
-}
-
 /* Writes buffered guest bytes to the host; 0, or -errno (connection broken). */
 static int flush_wbuf(struct dev *d, struct conn *c)
 {
@@ -62,9 +55,8 @@ static int flush_wbuf(struct dev *d, struct conn *c)
 		}
 		c->whead = (c->whead + (size_t)n) % WBUF_SIZE;
 		c->wlen -= (size_t)n;
-		c->fwd_cnt += (uint32_t)n;
+		conn_forwarded(d, c, (size_t)n);
 	}
-	owe_credit_if_due(d, c);
 	return 0;
 }
 
@@ -81,12 +73,8 @@ void host_write(struct dev *d, struct conn *c, const struct iovec *iov, unsigned
 		}
 		if (w > 0) {
 			done = (size_t)w;
-			c->fwd_cnt += (uint32_t)w;
+			conn_forwarded(d, c, done);
 		}
-	}
-	if (len - done > WBUF_SIZE - c->wlen) { /* the guest ignored our credit */
-		conn_reset(d, c, "guest exceeded its credit");
-		return;
 	}
 	if (done < len) {
 		if (!c->wbuf && !(c->wbuf = malloc(WBUF_SIZE))) {
@@ -105,7 +93,6 @@ void host_write(struct dev *d, struct conn *c, const struct iovec *iov, unsigned
 			tail = (tail + k) % WBUF_SIZE;
 		}
 	}
-	owe_credit_if_due(d, c);
 	conn_sync(d, c);
 }
 

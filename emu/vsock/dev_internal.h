@@ -89,6 +89,13 @@ struct conn *rxq_pop(struct dev *d);
 
 /* dev.c: connection state. */
 uint32_t conn_credit(const struct conn *c);
+/* What the guest may still send us: the credit we granted it (buf_alloc
+ * WBUF_SIZE, fwd_cnt as last sent) less what it sent since. */
+uint32_t conn_rx_room(const struct conn *c);
+/* n guest bytes were consumed (written to the host, or taken or dropped by
+ * a responder): counts them, owes a CREDIT_UPDATE once ¼ of our buffer is
+ * free again and the guest has not heard of it. */
+void conn_forwarded(struct dev *d, struct conn *c, size_t n);
 /* Whether host data may flow to the guest right now (credit permitting). */
 bool conn_can_send_data(const struct conn *c);
 /* Re-registers the host fd for what the connection can do now. */
@@ -106,7 +113,8 @@ void orphan_rst(struct dev *d, const struct vsock_hdr *in);
 /* dev_host.c. */
 /* Connects to the Unix socket "<base>_<port>": a nonblocking fd, or -errno. */
 int host_connect_port(const char *base, uint32_t port);
-/* Guest payload to the host socket: written now where possible, the rest buffered. */
+/* Guest payload to the host socket: written now where possible, the rest
+ * buffered; len is within conn_rx_room(). */
 void host_write(struct dev *d, struct conn *c, const struct iovec *iov, unsigned n, size_t len);
 /* Once the guest sends no more and all of it reached the host: pass the EOF on. */
 void host_finish_if_done(struct dev *d, struct conn *c);

@@ -233,7 +233,7 @@ void fg_set_rx_buf_len(struct fakeguest *g, uint32_t len)
 		store_le32(g->mem + DESC(0) + 16 * i + 8, len);
 }
 
-int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len)
+int fg_queue(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len)
 {
 	if (len > FG_TXBUF - VSOCK_HDR_SIZE)
 		return -EMSGSIZE;
@@ -255,8 +255,20 @@ int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload,
 	store_le16(g->mem + AVAIL(1) + 4 + 2 * slot, (uint16_t)slot);
 	g->tx_avail++;
 	st16(g->mem + AVAIL(1) + 2, g->tx_avail);
-	kick(g->kick[1]);
 	return 0;
+}
+
+void fg_kick_tx(struct fakeguest *g)
+{
+	kick(g->kick[1]);
+}
+
+int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len)
+{
+	int err = fg_queue(g, h, payload, len);
+	if (!err)
+		fg_kick_tx(g);
+	return err;
 }
 
 int fg_recv(struct fakeguest *g, struct vsock_hdr *h, void *buf, size_t cap, int timeout_ms)

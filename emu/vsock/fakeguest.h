@@ -47,6 +47,10 @@ void fg_set_rx_buf_len(struct fakeguest *g, uint32_t len);
 
 /* Queues one packet on tx (waits for a free slot) and kicks.  0 or -errno. */
 int fg_send(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len);
+/* The same without the kick: up to FG_QSIZE packets the device sees at
+ * once on the next fg_kick_tx (or fg_send). */
+int fg_queue(struct fakeguest *g, const struct vsock_hdr *h, const void *payload, size_t len);
+void fg_kick_tx(struct fakeguest *g);
 /*
  * Takes the next packet from rx, waiting up to timeout_ms; copies at most
  * cap payload bytes to buf.  Returns the payload length, -ETIMEDOUT, or

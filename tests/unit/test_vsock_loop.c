@@ -178,6 +178,108 @@ static uint8_t pattern(size_t i)
 	return (uint8_t)(i * 7 + (i >> 12));
 }
 
+/* Sends total bytes of pattern() on the guest's stream h within the
+ * credit the device grants (its RESPONSE resp, then CREDIT_UPDATEs), as
+ * Linux does. */
+static void send_within_credit(struct vsock_hdr *h, const struct vsock_hdr *resp, size_t total)
+{
+	static uint8_t b[FG_TXBUF];
+	struct vsock_hdr r;
+	uint32_t alloc = resp->buf_alloc, fwd = resp->fwd_cnt, tx = 0;
+	h->op = VSOCK_OP_RW;
+	for (size_t sent = 0; sent < total;) {
+		uint32_t credit = vsock_credit(alloc, tx, fwd);
+		if (credit == 0) { /* wait for a CREDIT_UPDATE */
+			expect(VSOCK_OP_CREDIT_UPDATE, h->src_port, &r, b, sizeof(b));
+			fwd = r.fwd_cnt;
+			continue;
+		}
+		uint32_t k = credit < 60000 ? credit : 60000;
+		if (k > total - sent)
+			k = (uint32_t)(total - sent);
+		for (uint32_t i = 0; i < k; i++)
+			b[i] = pattern(sent + i);
+		h->len = k;
+		assert_int_equal(fg_send(&g, h, b, k), 0);
+		sent += k;
+		tx += k;
+	}
+}
+
+/* Like expect(), past the CREDIT_UPDATEs a device may send at any time. */
+static void expect_past_credit(uint16_t op, uint32_t dport, struct vsock_hdr *r, uint8_t *buf, size_t cap)
+{
+	for (int i = 0; i <= FG_QSIZE; i++) {
+		assert_true(fg_recv(&g, r, buf, cap, 3000) >= 0);
+		if (r->op != VSOCK_OP_CREDIT_UPDATE)
+			break;
+	}
+	assert_int_equal(r->op, op);
+	assert_int_equal(r->dst_port, dport);
+}
+
+/* The built-in responders hold the guest to the credit they granted: a
+ * guest that sends past it (here one packet, queued with the rest before a
+ * single kick) is reset instead of being copied from. */
+static void test_builtin_credit_enforced(void **state)
+{
+	(void)state;
+	static uint8_t big[64 * 1024];
+	struct vsock_hdr h, r;
+	uint8_t b[16];
+	memset(big, '7', sizeof(big));
+	open_stream(5020, 9001, &h, &r);
+	h.op = VSOCK_OP_RW;
+	h.len = sizeof(big);
+	for (uint32_t i = 0; i <= r.buf_alloc / sizeof(big); i++)
+		assert_int_equal(fg_queue(&g, &h, big, sizeof(big)), 0);
+	fg_kick_tx(&g);
+	expect(VSOCK_OP_RST, 5020, &r, b, sizeof(b));
+}
+
+/* ... and give credit back as they consume: a guest keeping to its credit
+ * streams more than one buffer's worth to the status receiver. */
+static void test_builtin_grants_credit(void **state)
+{
+	(void)state;
+	struct vsock_hdr h, r;
+	uint8_t b[16];
+	open_stream(5021, 9001, &h, &r);
+	send_within_credit(&h, &r, 2 * (size_t)r.buf_alloc);
+	h.op = VSOCK_OP_SHUTDOWN;
+	h.len = 0;
+	h.flags = 3;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect_past_credit(VSOCK_OP_RST, 5021, &r, b, sizeof(b));
+}
+
+/* One kick with a full tx ring: the device takes part of it, serves rx (a
+ * CREDIT_UPDATE answers the CREDIT_REQUESTs so far) and comes back for the
+ * rest by itself, so a guest republishing entries cannot keep it there. */
+static void test_tx_batch_bounded(void **state)
+{
+	(void)state;
+	struct vsock_hdr h, r;
+	uint8_t b[16], hb = 0xB7;
+	open_stream(5030, 9000, &h, &r);
+	h.op = VSOCK_OP_CREDIT_REQUEST;
+	for (int i = 0; i < FG_QSIZE; i++)
+		assert_int_equal(fg_queue(&g, &h, NULL, 0), 0);
+	fg_kick_tx(&g);
+	expect(VSOCK_OP_CREDIT_UPDATE, 5030, &r, b, sizeof(b));
+	expect(VSOCK_OP_CREDIT_UPDATE, 5030, &r, b, sizeof(b));
+	h.op = VSOCK_OP_RW;
+	h.len = 1;
+	assert_int_equal(fg_send(&g, &h, &hb, 1), 0);
+	expect_past_credit(VSOCK_OP_RW, 5030, &r, b, sizeof(b));
+	assert_int_equal(b[0], 0xB7);
+	h.op = VSOCK_OP_SHUTDOWN;
+	h.len = 0;
+	h.flags = 3;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RST, 5030, &r, b, sizeof(b));
+}
+
 /* Guest -> host 4 MiB within credit, host -> guest 2 MiB written while the
  * guest does not read (the rx ring fills; nothing may be lost), then EOF. */
 static void test_stream_both_ways(void **state)
@@ -189,7 +291,6 @@ static void test_stream_both_ways(void **state)
 	struct vsock_hdr h, r;
 	static uint8_t b[FG_TXBUF];
 	open_stream(6000, 7000, &h, &r);
-	uint32_t peer_alloc = r.buf_alloc, peer_fwd = r.fwd_cnt, tx_cnt = 0;
 	int hs = accept(l, NULL, NULL);
 	assert_true(hs >= 0);
 
@@ -216,25 +317,7 @@ static void test_stream_both_ways(void **state)
 		_exit(0);
 	}
 	close(hs);
-	h.op = VSOCK_OP_RW;
-	size_t sent = 0;
-	while (sent < (4u << 20)) {
-		uint32_t credit = vsock_credit(peer_alloc, tx_cnt, peer_fwd);
-		if (credit == 0) { /* wait for a CREDIT_UPDATE */
-			expect(VSOCK_OP_CREDIT_UPDATE, 6000, &r, b, sizeof(b));
-			peer_fwd = r.fwd_cnt;
-			continue;
-		}
-		uint32_t k = credit < 60000 ? credit : 60000;
-		if (k > (4u << 20) - sent)
-			k = (uint32_t)((4u << 20) - sent);
-		for (uint32_t i = 0; i < k; i++)
-			b[i] = pattern(sent + i);
-		h.len = k;
-		assert_int_equal(fg_send(&g, &h, b, k), 0);
-		sent += k;
-		tx_cnt += k;
-	}
+	send_within_credit(&h, &r, 4u << 20);
 	/* let the host write 2 MiB while we read nothing (ring holds 1 MiB) */
 	usleep(300000);
 	size_t got = 0;
@@ -269,12 +352,7 @@ static void test_stream_both_ways(void **state)
 	h.len = 0;
 	h.flags = 3;
 	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
-	for (;;) { /* credit updates may still be queued ahead of the RST */
-		assert_true(fg_recv(&g, &r, b, sizeof(b), 3000) >= 0);
-		if (r.op == VSOCK_OP_RST)
-			break;
-		assert_int_equal(r.op, VSOCK_OP_CREDIT_UPDATE);
-	}
+	expect_past_credit(VSOCK_OP_RST, 6000, &r, b, sizeof(b));
 	close(l);
 	unlink(path);
 }
@@ -365,10 +443,7 @@ static void test_header_only_rx_buffers(void **state)
 	assert_int_equal(r.len, 0);
 	fg_set_rx_buf_len(&g, FG_RXBUF);
 	/* Buffers the device took while they were short may still come back. */
-	for (int i = 0; i <= FG_QSIZE && r.op == VSOCK_OP_CREDIT_UPDATE; i++)
-		assert_true(fg_recv(&g, &r, b, sizeof(b), 3000) >= 0);
-	assert_int_equal(r.op, VSOCK_OP_RW);
-	assert_int_equal(r.dst_port, 6400);
+	expect_past_credit(VSOCK_OP_RW, 6400, &r, b, sizeof(b));
 	assert_int_equal(r.len, 4);
 	assert_memory_equal(b, "data", 4);
 	host_closes(hs, &h);
@@ -506,6 +581,9 @@ int main(void)
 		cmocka_unit_test(test_config_cid),
 		cmocka_unit_test(test_heartbeat_builtin),
 		cmocka_unit_test(test_heartbeat_flood),
+		cmocka_unit_test(test_builtin_credit_enforced),
+		cmocka_unit_test(test_builtin_grants_credit),
+		cmocka_unit_test(test_tx_batch_bounded),
 		cmocka_unit_test(test_refused_gets_rst),
 		cmocka_unit_test(test_stream_both_ways),
 		cmocka_unit_test(test_server_speaks_first),
