@@ -256,19 +256,28 @@ void conn_owe(struct dev *d, struct conn *c, unsigned p)
 
 /* ------------------------------------------------------------ lifecycle */
 
-void dev_reset_conns(struct dev *d)
+/* Whether the guest has heard of the connection: not of a host client
+ * still owing its CONNECT line or whose REQUEST has not gone out. */
+static bool guest_knows(const struct conn *c)
+{
+	return c->state != S_HELLO && !(c->pend & P_REQUEST);
+}
+
+/* Kills every connection (all) or those the guest knows of. */
+static void drop_conns(struct dev *d, bool all)
 {
 	for (unsigned b = 0; b < 256; b++)
-		while (d->buckets[b]) {
-			struct conn *c = d->buckets[b];
-			free(c->wbuf);
-			c->wbuf = NULL;
-			if (c->state == S_DEAD) /* cannot happen; never loop on it */
-				conn_table_del(d, c);
-			else
+		for (struct conn *c = d->buckets[b], *next; c; c = next) {
+			next = c->hnext; /* conn_kill unlinks c */
+			if (all || guest_knows(c))
 				conn_kill(d, c);
 		}
 	d->norphans = 0;
+}
+
+void dev_reset_conns(struct dev *d)
+{
+	drop_conns(d, false);
 }
 
 void dev_unwatch_kicks(struct dev *d)
@@ -356,7 +365,7 @@ void dev_end_batch(struct dev *d)
 
 void dev_release(struct dev *d)
 {
-	dev_reset_conns(d);
+	drop_conns(d, true);
 	dev_end_batch(d);
 	vhu_dev_release(&d->vhu);
 	free(d->orphans);

@@ -79,9 +79,12 @@ uint64_t dev_now_ns(void);
 int dev_init(struct dev *d, const struct dev_opts *o);
 void dev_release(struct dev *d);
 
-/* A new QEMU connection: fresh vhost-user state. */
+/* A new QEMU connection (or none, t0_ns 0): fresh vhost-user state; the
+ * old guest's connections are dropped (dev_reset_conns). */
 void dev_attach(struct dev *d, uint64_t t0_ns);
-/* QEMU went away or the guest reset: drop every connection (host sees EOF). */
+/* QEMU went away or the guest reset: drop every connection the guest knows
+ * of (the host sees EOF).  Host clients whose REQUEST has not gone out
+ * yet keep waiting; it goes out once a guest's rx ring runs. */
 void dev_reset_conns(struct dev *d);
 /* Around vhu_handle(): stop watching the kick fds before it (it may close
  * or replace them); after it, watch the current ones again, restart rings,

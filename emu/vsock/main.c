@@ -163,7 +163,7 @@ static void vhost_disconnect(struct backend *b)
 	epoll_ctl(b->dev.epfd, EPOLL_CTL_DEL, b->vhost_fd, NULL);
 	close(b->vhost_fd);
 	b->vhost_fd = -1;
-	dev_attach(&b->dev, 0); /* drops connections, unmaps guest memory */
+	dev_attach(&b->dev, 0); /* drops the guest's connections, unmaps guest memory */
 	if (b->once)
 		b->quit = true;
 	else

@@ -28,6 +28,25 @@ static char dir[32], uds[48], vhost[64], status_path[64];
 static pid_t backend;
 static struct fakeguest g;
 
+/* Runs the backend on the vhost-user socket sock and the base path base,
+ * with the options in extra (NULL-terminated, at most 10), and waits until
+ * sock is there. */
+static pid_t start_backend(const char *sock, const char *base, const char *const *extra)
+{
+	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : CARVE_VSOCK_BIN;
+	const char *argv[16] = {bin, "--socket", sock, "--uds", base};
+	for (unsigned i = 0; extra[i] && i < 10; i++)
+		argv[5 + i] = extra[i];
+	pid_t p = fork();
+	if (p == 0) {
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && access(sock, F_OK) != 0; i++)
+		usleep(20000);
+	return p;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -37,15 +56,8 @@ static int setup(void **state)
 	snprintf(uds, sizeof(uds), "%s/vsock", dir);
 	snprintf(vhost, sizeof(vhost), "%s/vhost.sock", dir);
 	snprintf(status_path, sizeof(status_path), "%s/status", dir);
-	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : CARVE_VSOCK_BIN;
-	backend = fork();
-	if (backend == 0) {
-		execl(bin, bin, "--socket", vhost, "--uds", uds, "--cid", "42", "--status-file",
-		      status_path, "--once", "--verbose", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 250 && access(vhost, F_OK) != 0; i++)
-		usleep(20000);
+	const char *opts[] = {"--cid", "42", "--status-file", status_path, "--once", "--verbose", NULL};
+	backend = start_backend(vhost, uds, opts);
 	return fg_open(&g, vhost, 1) == 0 ? 0 : -1;
 }
 
@@ -451,14 +463,31 @@ static void test_header_only_rx_buffers(void **state)
 	unlink(path);
 }
 
+/* A host client on the backend's base path that has sent line. */
+static int host_client(const char *base, const char *line)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", base);
+	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(write(s, line, strlen(line)), (ssize_t)strlen(line));
+	return s;
+}
+
+/* A malformed CONNECT line is answered with ERROR and the client closed. */
+static void expect_line_refused(const char *base)
+{
+	int s = host_client(base, "HELLO\n");
+	char e[64] = {0};
+	assert_true(read(s, e, sizeof(e) - 1) > 0);
+	assert_memory_equal(e, "ERROR", 5);
+	close(s);
+}
+
 static void test_host_connect_line(void **state)
 {
 	(void)state;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", uds);
-	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(write(s, "CONNECT 5555\n", 13), 13);
+	int s = host_client(uds, "CONNECT 5555\n");
 	struct vsock_hdr r;
 	uint8_t b[64];
 	expect(VSOCK_OP_REQUEST, 5555, &r, b, sizeof(b));
@@ -476,14 +505,42 @@ static void test_host_connect_line(void **state)
 	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
 	assert_int_equal(read(s, ok, 1), 0);
 	close(s);
-	/* a malformed line is answered and closed */
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(write(s, "HELLO\n", 6), 6);
-	char e[64] = {0};
-	assert_true(read(s, e, sizeof(e) - 1) > 0);
-	assert_memory_equal(e, "ERROR", 5);
+	expect_line_refused(uds);
+}
+
+/* A host client that connects before QEMU does waits: once the guest's
+ * rings run, its REQUEST goes out and the stream works. */
+static void test_host_client_before_qemu(void **state)
+{
+	(void)state;
+	char sock[64], base[64];
+	snprintf(sock, sizeof(sock), "%s/vhost3.sock", dir);
+	snprintf(base, sizeof(base), "%s/vsock3", dir);
+	const char *once[] = {"--once", NULL}; /* gone with our end of its socket */
+	pid_t p = start_backend(sock, base, once);
+	int s = host_client(base, "CONNECT 5000\n");
+	/* Clients are accepted in order: this answer means s was accepted too. */
+	expect_line_refused(base);
+	struct fakeguest g2;
+	assert_int_equal(fg_open(&g2, sock, 1), 0);
+	struct vsock_hdr r;
+	uint8_t b[16];
+	assert_true(fg_recv(&g2, &r, b, sizeof(b), 3000) >= 0);
+	assert_int_equal(r.op, VSOCK_OP_REQUEST);
+	assert_int_equal(r.dst_port, 5000);
+	struct vsock_hdr h = {.src_cid = g2.cid, .dst_cid = r.src_cid, .src_port = 5000,
+			      .dst_port = r.src_port, .type = VSOCK_TYPE_STREAM,
+			      .op = VSOCK_OP_RESPONSE, .buf_alloc = GUEST_BUF};
+	assert_int_equal(fg_send(&g2, &h, NULL, 0), 0);
+	char ok[16] = {0};
+	assert_int_equal(read(s, ok, 8), 8);
+	assert_string_equal(ok, "OK 5000\n");
 	close(s);
+	fg_close(&g2);
+	int st;
+	waitpid(p, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static void test_exit_status(void **state)
@@ -546,14 +603,8 @@ static void test_qemu_reconnect(void **state)
 	char sock[64], base[64];
 	snprintf(sock, sizeof(sock), "%s/vhost2.sock", dir);
 	snprintf(base, sizeof(base), "%s/vsock2", dir);
-	const char *bin = getenv("CARVE_VSOCK") ? getenv("CARVE_VSOCK") : CARVE_VSOCK_BIN;
-	pid_t p = fork();
-	if (p == 0) {
-		execl(bin, bin, "--socket", sock, "--uds", base, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 250 && access(sock, F_OK) != 0; i++)
-		usleep(20000);
+	const char *none[] = {NULL};
+	pid_t p = start_backend(sock, base, none);
 	for (int round = 0; round < 2; round++) {
 		struct fakeguest g2;
 		assert_int_equal(fg_open(&g2, sock, round), 0);
@@ -593,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_guest_reset),
 		cmocka_unit_test(test_qemu_reconnect),
+		cmocka_unit_test(test_host_client_before_qemu),
 	};
 	return cmocka_run_group_tests_name("vsock_loop", tests, setup, teardown);
 }
