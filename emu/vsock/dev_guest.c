@@ -459,8 +459,12 @@ static uint32_t build_packet(struct dev *d, struct conn *c, struct vchain *ch, b
 	}
 	if (c->pend & P_SHUTDOWN) {
 		fill_hdr(d, c, &h, VSOCK_OP_SHUTDOWN);
-		/* Host EOF: we send no more; keep receiving until the guest closes. */
-		h.flags = VSOCK_SHUTDOWN_SEND;
+		/* Host EOF: we send no more.  A host that closed (hangup) takes
+		 * nothing more either: RCV too, as Linux's close() says, so a
+		 * Linux guest answers RST at once (or at its close) instead of
+		 * its own SHUTDOWN and a wait for our RST.  After a half close
+		 * we keep receiving until the guest closes. */
+		h.flags = VSOCK_SHUTDOWN_SEND | (c->hup ? VSOCK_SHUTDOWN_RCV : 0);
 		c->pend &= ~(unsigned)P_SHUTDOWN;
 		*requeue = c->pend != 0;
 		goto out;

@@ -484,6 +484,48 @@ static void expect_line_refused(const char *base)
 	close(s);
 }
 
+/* A host that closes takes nothing more: SHUTDOWN RCV|SEND, as Linux's
+ * close() sends.  A host that only shuts its write side: SHUTDOWN SEND, and
+ * the guest's bytes still reach it. */
+static void test_host_close_shutdown_flags(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof(path), "%s_7500", uds);
+	int l = listen_at(path);
+	struct vsock_hdr h, r;
+	uint8_t b[16];
+	open_stream(6500, 7500, &h, &r);
+	int hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+	close(hs);
+	expect(VSOCK_OP_SHUTDOWN, 6500, &r, b, sizeof(b));
+	assert_int_equal(r.flags, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND);
+	h.op = VSOCK_OP_RST;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+
+	open_stream(6501, 7500, &h, &r);
+	hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+	assert_int_equal(shutdown(hs, SHUT_WR), 0);
+	expect(VSOCK_OP_SHUTDOWN, 6501, &r, b, sizeof(b));
+	assert_int_equal(r.flags, VSOCK_SHUTDOWN_SEND);
+	h.op = VSOCK_OP_RW;
+	h.len = 2;
+	assert_int_equal(fg_send(&g, &h, "ab", 2), 0);
+	assert_int_equal(read(hs, b, 2), 2);
+	assert_memory_equal(b, "ab", 2);
+	h.op = VSOCK_OP_SHUTDOWN;
+	h.len = 0;
+	h.flags = VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND;
+	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	expect(VSOCK_OP_RST, 6501, &r, b, sizeof(b));
+	assert_int_equal(read(hs, b, 1), 0);
+	close(hs);
+	close(l);
+	unlink(path);
+}
+
 static void test_host_connect_line(void **state)
 {
 	(void)state;
@@ -640,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_server_speaks_first),
 		cmocka_unit_test(test_credit_request_once),
 		cmocka_unit_test(test_header_only_rx_buffers),
+		cmocka_unit_test(test_host_close_shutdown_flags),
 		cmocka_unit_test(test_host_connect_line),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_guest_reset),
