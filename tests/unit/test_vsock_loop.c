@@ -106,6 +106,15 @@ static void open_stream(uint32_t sport, uint32_t dport, struct vsock_hdr *h, str
 	expect(VSOCK_OP_RESPONSE, sport, r, none, sizeof(none));
 }
 
+/* The guest closes its stream h: SHUTDOWN RCV|SEND, as Linux's close() sends. */
+static void guest_closes(struct vsock_hdr *h)
+{
+	h->op = VSOCK_OP_SHUTDOWN;
+	h->len = 0;
+	h->flags = VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND;
+	assert_int_equal(fg_send(&g, h, NULL, 0), 0);
+}
+
 static void test_config_cid(void **state)
 {
 	(void)state;
@@ -126,10 +135,7 @@ static void test_heartbeat_builtin(void **state)
 	expect(VSOCK_OP_RW, 5000, &r, b, sizeof(b));
 	assert_int_equal(r.len, 1);
 	assert_int_equal(b[0], 0xB7);
-	h.op = VSOCK_OP_SHUTDOWN;
-	h.len = 0;
-	h.flags = 3;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	guest_closes(&h);
 	expect(VSOCK_OP_RST, 5000, &r, b, sizeof(b));
 }
 
@@ -149,10 +155,7 @@ static void test_heartbeat_flood(void **state)
 	expect(VSOCK_OP_RW, 5003, &r, b, sizeof(b));
 	assert_int_equal(r.len, 16);
 	assert_memory_equal(b, flood, 16);
-	h.op = VSOCK_OP_SHUTDOWN;
-	h.len = 0;
-	h.flags = 3;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	guest_closes(&h);
 	expect(VSOCK_OP_RST, 5003, &r, b, sizeof(b));
 }
 
@@ -175,14 +178,32 @@ static void test_refused_gets_rst(void **state)
 	expect(VSOCK_OP_RST, 5002, &r, b, sizeof(b));
 }
 
-static int listen_at(const char *path)
+/* The host listens on "<uds>_port", where guest streams to port go. */
+static int listen_port(uint32_t port)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s_%u", uds, port);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(fd, 4), 0);
 	return fd;
+}
+
+static void unlisten_port(int l, uint32_t port)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%s_%u", uds, port);
+	close(l);
+	unlink(path);
+}
+
+/* open_stream() to a port the host listens on with l: the host's end. */
+static int open_host_stream(int l, uint32_t sport, uint32_t dport, struct vsock_hdr *h, struct vsock_hdr *r)
+{
+	open_stream(sport, dport, h, r);
+	int hs = accept(l, NULL, NULL);
+	assert_true(hs >= 0);
+	return hs;
 }
 
 static uint8_t pattern(size_t i)
@@ -258,10 +279,7 @@ static void test_builtin_grants_credit(void **state)
 	uint8_t b[16];
 	open_stream(5021, 9001, &h, &r);
 	send_within_credit(&h, &r, 2 * (size_t)r.buf_alloc);
-	h.op = VSOCK_OP_SHUTDOWN;
-	h.len = 0;
-	h.flags = 3;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	guest_closes(&h);
 	expect_past_credit(VSOCK_OP_RST, 5021, &r, b, sizeof(b));
 }
 
@@ -285,10 +303,7 @@ static void test_tx_batch_bounded(void **state)
 	assert_int_equal(fg_send(&g, &h, &hb, 1), 0);
 	expect_past_credit(VSOCK_OP_RW, 5030, &r, b, sizeof(b));
 	assert_int_equal(b[0], 0xB7);
-	h.op = VSOCK_OP_SHUTDOWN;
-	h.len = 0;
-	h.flags = 3;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	guest_closes(&h);
 	expect(VSOCK_OP_RST, 5030, &r, b, sizeof(b));
 }
 
@@ -297,14 +312,10 @@ static void test_tx_batch_bounded(void **state)
 static void test_stream_both_ways(void **state)
 {
 	(void)state;
-	char path[64];
-	snprintf(path, sizeof(path), "%s_7000", uds);
-	int l = listen_at(path);
+	int l = listen_port(7000);
 	struct vsock_hdr h, r;
 	static uint8_t b[FG_TXBUF];
-	open_stream(6000, 7000, &h, &r);
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	int hs = open_host_stream(l, 6000, 7000, &h, &r);
 
 	/* host side reader in a child: checks the pattern, then writes 2 MiB back and closes */
 	pid_t child = fork();
@@ -360,13 +371,9 @@ static void test_stream_both_ways(void **state)
 	waitpid(child, &st, 0);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	h.op = VSOCK_OP_SHUTDOWN;
-	h.len = 0;
-	h.flags = 3;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	guest_closes(&h);
 	expect_past_credit(VSOCK_OP_RST, 6000, &r, b, sizeof(b));
-	close(l);
-	unlink(path);
+	unlisten_port(l, 7000);
 }
 
 /* The host closes its end of the guest's stream h (port sport): the guest
@@ -387,21 +394,16 @@ static void host_closes(int hs, struct vsock_hdr *h)
 static void test_server_speaks_first(void **state)
 {
 	(void)state;
-	char path[64];
-	snprintf(path, sizeof(path), "%s_7200", uds);
-	int l = listen_at(path);
+	int l = listen_port(7200);
 	struct vsock_hdr h, r;
 	uint8_t b[64];
-	open_stream(6200, 7200, &h, &r);
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	int hs = open_host_stream(l, 6200, 7200, &h, &r);
 	assert_int_equal(write(hs, "220 ready\n", 10), 10);
 	expect(VSOCK_OP_RW, 6200, &r, b, sizeof(b));
 	assert_int_equal(r.len, 10);
 	assert_memory_equal(b, "220 ready\n", 10);
 	host_closes(hs, &h);
-	close(l);
-	unlink(path);
+	unlisten_port(l, 7200);
 }
 
 /* A guest that offers no buffer (buf_alloc 0) is asked for credit once
@@ -410,9 +412,7 @@ static void test_server_speaks_first(void **state)
 static void test_credit_request_once(void **state)
 {
 	(void)state;
-	char path[64];
-	snprintf(path, sizeof(path), "%s_7300", uds);
-	int l = listen_at(path);
+	int l = listen_port(7300);
 	struct vsock_hdr h = pkt(VSOCK_OP_REQUEST, 6300, 3, 7300), r;
 	uint8_t b[64];
 	h.buf_alloc = 0;
@@ -430,8 +430,7 @@ static void test_credit_request_once(void **state)
 	assert_int_equal(r.len, 1);
 	assert_int_equal(b[0], 'x');
 	host_closes(hs, &h);
-	close(l);
-	unlink(path);
+	unlisten_port(l, 7300);
 }
 
 /* rx buffers with room for the header only cannot carry host data: each
@@ -441,14 +440,10 @@ static void test_credit_request_once(void **state)
 static void test_header_only_rx_buffers(void **state)
 {
 	(void)state;
-	char path[64];
-	snprintf(path, sizeof(path), "%s_7400", uds);
-	int l = listen_at(path);
+	int l = listen_port(7400);
 	struct vsock_hdr h, r;
 	uint8_t b[64];
-	open_stream(6400, 7400, &h, &r);
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	int hs = open_host_stream(l, 6400, 7400, &h, &r);
 	fg_set_rx_buf_len(&g, VSOCK_HDR_SIZE);
 	assert_int_equal(write(hs, "data", 4), 4);
 	expect(VSOCK_OP_CREDIT_UPDATE, 6400, &r, b, sizeof(b));
@@ -459,8 +454,7 @@ static void test_header_only_rx_buffers(void **state)
 	assert_int_equal(r.len, 4);
 	assert_memory_equal(b, "data", 4);
 	host_closes(hs, &h);
-	close(l);
-	unlink(path);
+	unlisten_port(l, 7400);
 }
 
 /* A host client on the backend's base path that has sent line. */
@@ -490,23 +484,17 @@ static void expect_line_refused(const char *base)
 static void test_host_close_shutdown_flags(void **state)
 {
 	(void)state;
-	char path[64];
-	snprintf(path, sizeof(path), "%s_7500", uds);
-	int l = listen_at(path);
+	int l = listen_port(7500);
 	struct vsock_hdr h, r;
 	uint8_t b[16];
-	open_stream(6500, 7500, &h, &r);
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	int hs = open_host_stream(l, 6500, 7500, &h, &r);
 	close(hs);
 	expect(VSOCK_OP_SHUTDOWN, 6500, &r, b, sizeof(b));
 	assert_int_equal(r.flags, VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND);
 	h.op = VSOCK_OP_RST;
 	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
 
-	open_stream(6501, 7500, &h, &r);
-	hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	hs = open_host_stream(l, 6501, 7500, &h, &r);
 	assert_int_equal(shutdown(hs, SHUT_WR), 0);
 	expect(VSOCK_OP_SHUTDOWN, 6501, &r, b, sizeof(b));
 	assert_int_equal(r.flags, VSOCK_SHUTDOWN_SEND);
@@ -515,15 +503,11 @@ static void test_host_close_shutdown_flags(void **state)
 	assert_int_equal(fg_send(&g, &h, "ab", 2), 0);
 	assert_int_equal(read(hs, b, 2), 2);
 	assert_memory_equal(b, "ab", 2);
-	h.op = VSOCK_OP_SHUTDOWN;
-	h.len = 0;
-	h.flags = VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND;
-	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
+	guest_closes(&h);
 	expect(VSOCK_OP_RST, 6501, &r, b, sizeof(b));
 	assert_int_equal(read(hs, b, 1), 0);
 	close(hs);
-	close(l);
-	unlink(path);
+	unlisten_port(l, 7500);
 }
 
 static void test_host_connect_line(void **state)
@@ -613,28 +597,22 @@ static void test_exit_status(void **state)
 static void test_guest_reset(void **state)
 {
 	(void)state;
-	char path[64];
-	snprintf(path, sizeof(path), "%s_7100", uds);
-	int l = listen_at(path);
+	int l = listen_port(7100);
 	struct vsock_hdr h, r;
 	uint8_t b[64];
-	open_stream(6100, 7100, &h, &r);
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	int hs = open_host_stream(l, 6100, 7100, &h, &r);
 	assert_int_equal(fg_stop(&g), 0);
 	assert_int_equal(read(hs, b, 1), 0); /* EOF: the backend dropped it */
 	close(hs);
 	assert_int_equal(fg_start(&g), 0);
-	open_stream(6101, 7100, &h, &r);
-	hs = accept(l, NULL, NULL);
+	hs = open_host_stream(l, 6101, 7100, &h, &r);
 	h.op = VSOCK_OP_RW;
 	h.len = 3;
 	assert_int_equal(fg_send(&g, &h, "abc", 3), 0);
 	assert_int_equal(read(hs, b, 3), 3);
 	assert_memory_equal(b, "abc", 3);
 	close(hs);
-	close(l);
-	unlink(path);
+	unlisten_port(l, 7100);
 }
 
 /* QEMU restarts: without --once the backend serves the next connection
