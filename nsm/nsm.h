@@ -55,7 +55,7 @@
 typedef enum {
 	DIGEST_SHA256,
 	DIGEST_SHA384,
-	DIGEST_SHA512,
+	DIGEST_SHA512
 } Digest;
 
 /* Result of every call (AWS: enum ErrorCode; values 0..8 in this order). */
@@ -68,7 +68,7 @@ typedef enum {
 	ERROR_CODE_INVALID_OPERATION,
 	ERROR_CODE_BUFFER_TOO_SMALL,
 	ERROR_CODE_INPUT_TOO_LARGE,
-	ERROR_CODE_INTERNAL_ERROR,
+	ERROR_CODE_INTERNAL_ERROR
 } ErrorCode;
 
 /* Reply to DescribeNSM.  module_id is NUL-terminated, truncated to 99
@@ -85,7 +85,10 @@ typedef struct {
 	Digest digest;
 } NsmDescription;
 
-#if !defined(__cplusplus)
+/* The layout checks need C11's _Static_assert; programs built as C89/C99
+ * (AWS's header compiles there, even with -pedantic-errors) skip them, while
+ * libnsm itself (gnu11) is always checked. */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #include <stddef.h>
 _Static_assert(sizeof(Digest) == 4 && sizeof(ErrorCode) == 4, "enums are int-sized as in AWS's #[repr(C)]");
 _Static_assert(sizeof(NsmDescription) == 252, "NsmDescription size as AWS's");

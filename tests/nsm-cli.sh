@@ -192,4 +192,14 @@ if command -v g++ >/dev/null; then
 else
 	echo "# SKIP-NOTICE: the C++ compile check of nsm.h did not run: no g++"
 fi
+# AWS's header compiles in C89 and C99 even with -pedantic-errors, so nsm.h
+# must too; C11 still checks the layout (-fshort-enums breaks it on purpose).
+printf '#include <nsm.h>\nint main(void) { return (int)sizeof(NsmDescription) - 252; }\n' >"$tmp/hdr.c"
+for std in gnu99 c99 gnu89 c89; do
+	check "nsm.h compiles with -std=$std -pedantic-errors" \
+		gcc -std=$std -pedantic-errors -Wall -Wextra -Werror -fsyntax-only -I"$dest/usr/include" "$tmp/hdr.c"
+done
+out=$(gcc -std=c11 -fshort-enums -fsyntax-only -I"$dest/usr/include" "$tmp/hdr.c" 2>&1); rc=$?
+[ $rc -ne 0 ] && grep -q "enums are int-sized" <<<"$out" && pass "C11 checks the NsmDescription layout" \
+	|| fail "C11 layout check: exit $rc" "$out"
 echo "1..$n"
