@@ -27,8 +27,17 @@ void nsm_lib_exit(int32_t fd)
 		close(fd);
 }
 
+/* A failure of the library's own, not an answer of the NSM: errno says why
+ * (nsm.h). */
+static ErrorCode fail(int err, ErrorCode rc)
+{
+	errno = err;
+	return rc;
+}
+
 /* Sends req and decodes the reply into *resp, whose byte views point into
- * resp_buf (NSM_RESPONSE_MAX_SIZE bytes). */
+ * resp_buf (NSM_RESPONSE_MAX_SIZE bytes).  errno is left alone when the NSM
+ * answered, even with an error. */
 static ErrorCode round_trip(int32_t fd, const struct nsm_request *req, uint8_t *resp_buf, struct nsm_response *resp)
 {
 	uint8_t req_buf[NSM_REQUEST_MAX_SIZE];
@@ -36,13 +45,15 @@ static ErrorCode round_trip(int32_t fd, const struct nsm_request *req, uint8_t *
 
 	ssize_t n = nsm_request_encode(req, req_buf, sizeof(req_buf));
 	if (n < 0)
-		return ERROR_CODE_INPUT_TOO_LARGE;
+		return fail(EMSGSIZE, ERROR_CODE_INPUT_TOO_LARGE);
 	int e = nsm_transport_call(fd, req_buf, (size_t)n, resp_buf, &resp_len);
-	if (e == -EMSGSIZE)
-		return ERROR_CODE_INPUT_TOO_LARGE;
 	if (e < 0)
-		return ERROR_CODE_INTERNAL_ERROR;
-	return nsm_response_decode(req->op, resp_buf, resp_len, resp);
+		return fail(-e, e == -EMSGSIZE ? ERROR_CODE_INPUT_TOO_LARGE : ERROR_CODE_INTERNAL_ERROR);
+	ErrorCode rc = nsm_response_decode(req->op, resp_buf, resp_len, resp);
+	/* resp->error is set only when the reply was the NSM's {"Error": name}. */
+	if (rc != ERROR_CODE_SUCCESS && rc != resp->error)
+		return fail(EBADMSG, rc);
+	return rc;
 }
 
 /* AWS's nsm_get_raw_from_vec: copy what fits, report truncation. */
@@ -50,14 +61,14 @@ static ErrorCode copy_out(const struct nsm_bytes *src, uint8_t *out, uint32_t *o
 {
 	if (!out) {
 		*out_len = 0;
-		return ERROR_CODE_BUFFER_TOO_SMALL;
+		return fail(ENOBUFS, ERROR_CODE_BUFFER_TOO_SMALL);
 	}
 	size_t n = src->len < *out_len ? src->len : *out_len;
 	if (n)
 		memcpy(out, src->ptr, n);
-	ErrorCode rc = src->len > *out_len ? ERROR_CODE_BUFFER_TOO_SMALL : ERROR_CODE_SUCCESS;
+	bool truncated = src->len > *out_len;
 	*out_len = (uint32_t)n;
-	return rc;
+	return truncated ? fail(ENOBUFS, ERROR_CODE_BUFFER_TOO_SMALL) : ERROR_CODE_SUCCESS;
 }
 
 /* Output buffer rules shared by every function with (out, *out_len). */
@@ -73,7 +84,7 @@ ErrorCode nsm_describe_pcr(int32_t fd, uint16_t index, bool *lock, uint8_t *data
 	struct nsm_request req = { .op = NSM_OP_DESCRIBE_PCR, .index = index };
 
 	if (fd < 0 || !lock || bad_output(data, data_len))
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	ErrorCode rc = round_trip(fd, &req, buf, &resp);
 	if (rc != ERROR_CODE_SUCCESS)
 		return rc;
@@ -89,7 +100,7 @@ ErrorCode nsm_extend_pcr(int32_t fd, uint16_t index, const uint8_t *data, uint32
 	struct nsm_request req = { .op = NSM_OP_EXTEND_PCR, .index = index, .data = { data, data_len } };
 
 	if (fd < 0 || !data || bad_output(pcr_data, pcr_data_len))
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	ErrorCode rc = round_trip(fd, &req, buf, &resp);
 	return rc != ERROR_CODE_SUCCESS ? rc : copy_out(&resp.data, pcr_data, pcr_data_len);
 }
@@ -109,10 +120,10 @@ ErrorCode nsm_get_attestation_doc(int32_t fd, const uint8_t *user_data, uint32_t
 	};
 
 	if (fd < 0 || bad_output(att_doc_data, att_doc_len))
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	/* NULL means absent; a length without data is a caller error. */
 	if ((!user_data && user_data_len) || (!nonce_data && nonce_len) || (!pub_key_data && pub_key_len))
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	ErrorCode rc = round_trip(fd, &req, buf, &resp);
 	return rc != ERROR_CODE_SUCCESS ? rc : copy_out(&resp.data, att_doc_data, att_doc_len);
 }
@@ -124,7 +135,7 @@ ErrorCode nsm_get_description(int32_t fd, NsmDescription *d)
 	struct nsm_request req = { .op = NSM_OP_DESCRIBE_NSM };
 
 	if (fd < 0 || !d)
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	ErrorCode rc = round_trip(fd, &req, buf, &resp);
 	if (rc != ERROR_CODE_SUCCESS)
 		return rc;
@@ -150,7 +161,7 @@ ErrorCode nsm_get_random(int32_t fd, uint8_t *out, uintptr_t *out_len)
 	struct nsm_request req = { .op = NSM_OP_GET_RANDOM };
 
 	if (fd < 0 || !out || !out_len || *out_len == 0)
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	ErrorCode rc = round_trip(fd, &req, buf, &resp);
 	if (rc != ERROR_CODE_SUCCESS)
 		return rc;
@@ -168,7 +179,7 @@ static ErrorCode lock(int32_t fd, enum nsm_op op, uint16_t index)
 	struct nsm_request req = { .op = op, .index = index };
 
 	if (fd < 0)
-		return ERROR_CODE_INVALID_ARGUMENT;
+		return fail(EINVAL, ERROR_CODE_INVALID_ARGUMENT);
 	return round_trip(fd, &req, buf, &resp);
 }
 

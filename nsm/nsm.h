@@ -36,6 +36,16 @@
  * (AWS returns INTERNAL_ERROR for undecodable CBOR; carve says
  * INVALID_RESPONSE, which is what the reply is.)
  *
+ * errno (a carve extension; AWS's functions report only the ErrorCode): a
+ * function that fails by itself, without an error answer from the NSM, sets
+ * errno: EINVAL with INVALID_ARGUMENT, ENOBUFS with BUFFER_TOO_SMALL,
+ * EMSGSIZE with INPUT_TOO_LARGE (request over 4 KiB, or the driver's
+ * EMSGSIZE), the transport's errno with INTERNAL_ERROR (ENOTTY: the fd is
+ * not an NSM), EBADMSG with INVALID_RESPONSE (the reply is undecodable).
+ * When the NSM answered {"Error": name}, errno is left unchanged.  So a
+ * caller that sets errno = 0 before a call can tell "the NSM said X" from
+ * "the NSM never answered".
+ *
  * Device selection (a carve extension for testing; AWS always opens
  * /dev/nsm): when the environment variable NSM_DEVICE is set, nsm_lib_init
  * opens that path instead (read with secure_getenv: ignored in set-uid,

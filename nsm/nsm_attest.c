@@ -16,7 +16,6 @@
 #define COSE_SIGN1_TAG 18
 #define COSE_ALG_NONE (-1) /* QEMU's "we don't actually sign" marker */
 #define ES384_SIG_LEN 96
-#define FIELD_MAX 1024
 
 static const struct {
 	const char *id;
@@ -132,7 +131,7 @@ static bool parse_cabundle(struct cborp *r, const struct cborp_item *arr, struct
 		return false;
 	while ((more = cborp_more(r, arr, &left)) > 0) {
 		if (cborp_next(r, &it) < 0 || doc->cabundle_len == ATTDOC_MAX_CABUNDLE ||
-		    !bytes_in(&it, 1, FIELD_MAX, &doc->cabundle[doc->cabundle_len]))
+		    !bytes_in(&it, 1, ATTDOC_FIELD_MAX, &doc->cabundle[doc->cabundle_len]))
 			return false;
 		doc->cabundle_len++;
 	}
@@ -163,7 +162,7 @@ static bool parse_field(struct cborp *r, enum payload_field f, const struct cbor
 	case F_PCRS:
 		return parse_pcrs(r, val, doc);
 	case F_CERTIFICATE:
-		return bytes_in(val, 1, FIELD_MAX, &doc->certificate);
+		return bytes_in(val, 1, ATTDOC_FIELD_MAX, &doc->certificate);
 	case F_CABUNDLE:
 		return parse_cabundle(r, val, doc);
 	case F_PUBLIC_KEY:
@@ -173,7 +172,7 @@ static bool parse_field(struct cborp *r, enum payload_field f, const struct cbor
 					   : f == F_USER_DATA ? &doc->user_data : &doc->nonce;
 		/* null = absent; AWS's CDDL allows 0..1024 bytes (real documents
 		 * carry empty byte strings). */
-		return val->kind == CBORP_NULL || bytes_in(val, 0, FIELD_MAX, out);
+		return val->kind == CBORP_NULL || bytes_in(val, 0, ATTDOC_FIELD_MAX, out);
 	}
 	default:
 		return false;

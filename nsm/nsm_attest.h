@@ -34,6 +34,9 @@
 
 #define ATTDOC_MAX_PCRS 32
 #define ATTDOC_MAX_CABUNDLE 8
+/* Most bytes in each certificate and in public_key, user_data and nonce
+ * (AWS's CDDL). */
+#define ATTDOC_FIELD_MAX 1024
 /* SHA-256 of the DER of AWS_NitroEnclaves_Root-G1. */
 #define ATTDOC_AWS_ROOT_SHA256 "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b"
 

@@ -170,19 +170,34 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
+/* The path nsm_lib_init opens (for messages). */
+static const char *nsm_device(void)
+{
+	const char *dev = getenv("NSM_DEVICE");
+	return dev && *dev ? dev : "/dev/nsm";
+}
+
 static int open_nsm(void)
 {
 	int fd = nsm_lib_init();
-	if (fd < 0) {
-		const char *dev = getenv("NSM_DEVICE");
-		err_print(-errno, "open the NSM %s", dev && *dev ? dev : "/dev/nsm");
-	}
+	if (fd < 0)
+		err_print(-errno, "open the NSM %s", nsm_device());
 	return fd;
 }
 
-static int nsm_failed(const char *what, ErrorCode rc)
+/* Reports a libnsm call that returned rc; err is errno after the call,
+ * which was made with errno = 0: non-zero when the NSM never answered
+ * (nsm.h).  Returns the exit status. */
+static int nsm_failed(const char *what, ErrorCode rc, int err)
 {
-	err_msg("cannot %s: the NSM answered %s", what, nsm_error_name(rc) ? nsm_error_name(rc) : "?");
+	if (err == EMSGSIZE)
+		err_msg("cannot %s: request too large for the NSM (4096 bytes of CBOR at most)", what);
+	else if (err == EBADMSG)
+		err_msg("cannot %s: the NSM's reply is malformed", what);
+	else if (err)
+		err_print(-err, "%s: %s", what, nsm_device());
+	else
+		err_msg("cannot %s: the NSM answered %s", what, nsm_error_name(rc) ? nsm_error_name(rc) : "?");
 	return 1;
 }
 
@@ -205,12 +220,16 @@ static int cmd_random(int argc, char **argv)
 	while (want > 0) {
 		uint8_t buf[256];
 		uintptr_t n = want < sizeof(buf) ? want : sizeof(buf);
+		errno = 0;
 		ErrorCode rc = nsm_get_random(fd, buf, &n);
-		if (rc == ERROR_CODE_SUCCESS && n == 0)
-			rc = ERROR_CODE_INVALID_RESPONSE; /* would loop forever */
+		int err = errno;
+		if (rc == ERROR_CODE_SUCCESS && n == 0) { /* would loop forever */
+			rc = ERROR_CODE_INVALID_RESPONSE;
+			err = EBADMSG;
+		}
 		if (rc != ERROR_CODE_SUCCESS) {
 			nsm_lib_exit(fd);
-			return nsm_failed("get random bytes", rc);
+			return nsm_failed("get random bytes", rc, err);
 		}
 		fputs(hex_encode(hex, buf, n), stdout);
 		want -= n;
@@ -237,10 +256,12 @@ static int cmd_describe(int argc, char **argv)
 	int fd = open_nsm();
 	if (fd < 0)
 		return 1;
+	errno = 0;
 	ErrorCode rc = nsm_get_description(fd, &d);
+	int err = errno;
 	nsm_lib_exit(fd);
 	if (rc != ERROR_CODE_SUCCESS)
-		return nsm_failed("describe the NSM", rc);
+		return nsm_failed("describe the NSM", rc, err);
 	const char *digest = (unsigned)d.digest < 3 ? digests[d.digest] : "?";
 	if (json) {
 		struct jsonw w;
@@ -298,6 +319,7 @@ static int cmd_pcr(int argc, char **argv)
 	int fd = open_nsm();
 	if (fd < 0)
 		return 1;
+	errno = 0;
 	if (!strcmp(sub, "read"))
 		rc = nsm_describe_pcr(fd, (uint16_t)index, &lock, value, &len);
 	else if (!strcmp(sub, "extend"))
@@ -306,12 +328,13 @@ static int cmd_pcr(int argc, char **argv)
 		rc = nsm_lock_pcr(fd, (uint16_t)index);
 	else
 		rc = nsm_lock_pcrs(fd, (uint16_t)index);
+	int err = errno;
 	nsm_lib_exit(fd);
 	free(data);
 	if (rc != ERROR_CODE_SUCCESS) {
 		char what[64];
 		snprintf(what, sizeof(what), "%s PCR %lu", sub, index);
-		return nsm_failed(what, rc);
+		return nsm_failed(what, rc, err);
 	}
 	if (!strcmp(sub, "read") && json) {
 		struct jsonw w;
@@ -395,17 +418,31 @@ static int cmd_attest(int argc, char **argv)
 		err_msg("cannot write the document: standard output is a terminal (redirect it or use -o FILE)");
 		return 2;
 	}
+	/* The verifier takes at most ATTDOC_FIELD_MAX bytes in each: a
+	 * document with more would never verify. */
+	const struct {
+		const char *opt;
+		size_t len;
+	} sizes[] = { { "--nonce", b.nonce_len }, { "--user-data", b.user_len }, { "--public-key", b.key_len } };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (sizes[i].len > ATTDOC_FIELD_MAX) {
+			err_msg("bad %s: %zu bytes, at most %d", sizes[i].opt, sizes[i].len, ATTDOC_FIELD_MAX);
+			return 2;
+		}
+	uint8_t *doc = malloc(DOC_MAX);
+	if (!doc)
+		return err_print(-ENOMEM, "get an attestation document"), 1;
 	int fd = open_nsm();
 	if (fd < 0)
 		return 1;
-	uint8_t *doc = malloc(DOC_MAX);
 	uint32_t doc_len = DOC_MAX;
-	ErrorCode rc = doc ? nsm_get_attestation_doc(fd, b.user, (uint32_t)b.user_len, b.nonce, (uint32_t)b.nonce_len,
-						     b.key, (uint32_t)b.key_len, doc, &doc_len)
-			   : ERROR_CODE_INTERNAL_ERROR;
+	errno = 0;
+	ErrorCode rc = nsm_get_attestation_doc(fd, b.user, (uint32_t)b.user_len, b.nonce, (uint32_t)b.nonce_len, b.key,
+					       (uint32_t)b.key_len, doc, &doc_len);
+	int err = errno;
 	nsm_lib_exit(fd);
 	if (rc != ERROR_CODE_SUCCESS)
-		return nsm_failed("get an attestation document", rc);
+		return nsm_failed("get an attestation document", rc, err);
 	int e = out ? atomic_write_file(out, doc, doc_len, 0644) : write_all(STDOUT_FILENO, doc, doc_len);
 	if (e < 0)
 		return err_print(e, "write the document to %s", out ? out : "standard output"), 1;

@@ -304,13 +304,14 @@ static int decode_response_fields(struct cborp *r, const struct cborp_item *val,
 	}
 }
 
+/* The error named, or SUCCESS for a name that is none ("Success" as an
+ * error, like any unknown name, is not a valid reply). */
 static ErrorCode error_from_name(const struct cborp_item *it)
 {
-	/* "Success" as an error, like any unknown name, is not a valid reply. */
 	for (size_t i = 1; i < sizeof(error_names) / sizeof(error_names[0]); i++)
 		if (cborp_text_is(it, error_names[i]))
 			return (ErrorCode)i;
-	return ERROR_CODE_INVALID_RESPONSE;
+	return ERROR_CODE_SUCCESS;
 }
 
 ErrorCode nsm_response_decode(enum nsm_op op, const uint8_t *buf, size_t len, struct nsm_response *resp)
@@ -334,7 +335,7 @@ ErrorCode nsm_response_decode(enum nsm_op op, const uint8_t *buf, size_t len, st
 		if (val.kind != CBORP_TEXT || end_root(&r, buf) < 0)
 			return ERROR_CODE_INVALID_RESPONSE;
 		resp->error = error_from_name(&val);
-		return resp->error;
+		return resp->error != ERROR_CODE_SUCCESS ? resp->error : ERROR_CODE_INVALID_RESPONSE;
 	}
 	if (unit_response(op) || !cborp_text_is(&name, op_names[op]) ||
 	    decode_response_fields(&r, &val, resp) < 0 || end_root(&r, buf) < 0)

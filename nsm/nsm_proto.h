@@ -70,8 +70,10 @@ ssize_t nsm_request_encode(const struct nsm_request *req, uint8_t *buf, size_t c
 /*
  * Decodes the reply to a request of kind `op`.  Returns SUCCESS with *resp
  * filled; the NSM's error (resp->error set too) for {"Error": name}; or
- * INVALID_RESPONSE for anything else: malformed CBOR, another variant, a
- * missing field, a field of the wrong type or range, trailing bytes.
+ * INVALID_RESPONSE for anything else (resp->error stays SUCCESS): malformed
+ * CBOR, another variant, an unknown error name, a missing field, a field of
+ * the wrong type or range, trailing bytes.  So rc != resp->error tells an
+ * undecodable reply from the NSM's own {"Error": "InvalidResponse"}.
  */
 ErrorCode nsm_response_decode(enum nsm_op op, const uint8_t *buf, size_t len, struct nsm_response *resp);
 

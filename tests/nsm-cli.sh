@@ -142,6 +142,23 @@ out=$("$NSM" frobnicate 2>&1); rc=$?
 out=$(NSM_DEVICE=$tmp/none "$NSM" random 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "cannot open the NSM $tmp/none" <<<"$out" && pass "no NSM: one-line error naming it" \
 	|| fail "no nsm: exit $rc" "$out"
+# Failures where the NSM never answered are not worded as its answer.
+out=$(NSM_DEVICE=/dev/null "$NSM" random 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "^nsm: cannot get random bytes: /dev/null: Inappropriate ioctl for device$" <<<"$out" \
+	&& pass "not an NSM: the ioctl's error, not an NSM answer" || fail "random on /dev/null: exit $rc" "$out"
+head -c 5000 /dev/zero >"$tmp/big"
+out=$("$NSM" pcr extend 17 @"$tmp/big" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "cannot extend PCR 17: request too large" <<<"$out" && ! grep -q answered <<<"$out" \
+	&& pass "pcr extend with 5000 bytes: refused locally as too large" || fail "big extend: exit $rc" "$out"
+head -c 1025 /dev/zero >"$tmp/1025"
+for opt in --user-data --public-key; do
+	out=$("$NSM" attest $opt @"$tmp/1025" -o "$tmp/never.cbor" 2>&1); rc=$?
+	[ $rc -eq 2 ] && [ "$out" = "nsm: bad $opt: 1025 bytes, at most 1024" ] && [ ! -e "$tmp/never.cbor" ] \
+		&& pass "attest $opt of 1025 bytes: names the option" || fail "attest $opt 1025: exit $rc" "$out"
+done
+out=$("$NSM" attest --nonce "$(printf '00%.0s' $(seq 1025))" -o "$tmp/never.cbor" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "bad --nonce: 1025 bytes" <<<"$out" && pass "attest --nonce of 1025 bytes: names the option" \
+	|| fail "attest --nonce 1025: exit $rc" "$out"
 
 # packaging: install into a DESTDIR, build an AWS-style program against it
 dest=$tmp/dest

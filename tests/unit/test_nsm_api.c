@@ -141,9 +141,18 @@ static void test_describe_and_extend_pcr(void **state)
 	assert_int_equal(nsm_describe_pcr(f->fd, 3, &lock, v, NULL), ERROR_CODE_INVALID_ARGUMENT);
 	assert_int_equal(nsm_extend_pcr(f->fd, 16, (const uint8_t *)"a", 1, v, NULL), ERROR_CODE_INVALID_ARGUMENT);
 
-	/* Device errors. */
+	/* Failures of libnsm's own say why in errno. */
+	assert_int_equal(errno, EINVAL);
+	len = 10;
+	errno = 0;
+	assert_int_equal(nsm_describe_pcr(f->fd, 3, &lock, v, &len), ERROR_CODE_BUFFER_TOO_SMALL);
+	assert_int_equal(errno, ENOBUFS);
+
+	/* Device errors: the NSM answered, errno is left alone. */
 	len = sizeof(v);
+	errno = ESRCH;
 	assert_int_equal(nsm_describe_pcr(f->fd, 32, &lock, v, &len), ERROR_CODE_INVALID_INDEX);
+	assert_int_equal(errno, ESRCH);
 	len = sizeof(v);
 	assert_int_equal(nsm_extend_pcr(f->fd, 32, (const uint8_t *)"a", 1, v, &len), ERROR_CODE_INVALID_INDEX);
 	len = sizeof(v);
@@ -152,6 +161,7 @@ static void test_describe_and_extend_pcr(void **state)
 	static uint8_t big[5000];
 	len = sizeof(v);
 	assert_int_equal(nsm_extend_pcr(f->fd, 16, big, sizeof(big), v, &len), ERROR_CODE_INPUT_TOO_LARGE);
+	assert_int_equal(errno, EMSGSIZE);
 }
 
 static void test_lock(void **state)
@@ -311,7 +321,9 @@ static void *lie(void *arg)
 	return NULL;
 }
 
-static ErrorCode random_from_liar(const uint8_t *reply, size_t len)
+/* nsm_get_random against a liar; *err = errno after the call, which was
+ * made with errno = ESRCH (nothing libnsm sets). */
+static ErrorCode random_from_liar(const uint8_t *reply, size_t len, int *err)
 {
 	int sv[2];
 	pthread_t t;
@@ -320,7 +332,9 @@ static ErrorCode random_from_liar(const uint8_t *reply, size_t len)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	struct liar l = { sv[1], reply, len };
 	pthread_create(&t, NULL, lie, &l);
+	errno = ESRCH;
 	ErrorCode rc = nsm_get_random(sv[0], buf, &n);
+	*err = errno;
 	pthread_join(t, NULL);
 	close(sv[0]);
 	close(sv[1]);
@@ -333,18 +347,34 @@ static void test_transport_errors(void **state)
 	uint8_t buf[32];
 	uintptr_t n = sizeof(buf);
 
-	/* Garbage and wrong variants: INVALID_RESPONSE; no reply at all
-	 * (the channel closed): INTERNAL_ERROR. */
-	assert_int_equal(random_from_liar((const uint8_t *)"\xff\xff", 2), ERROR_CODE_INVALID_RESPONSE);
-	assert_int_equal(random_from_liar((const uint8_t *)"\x67LockPCR", 8), ERROR_CODE_INVALID_RESPONSE);
-	assert_int_equal(random_from_liar(NULL, 0), ERROR_CODE_INTERNAL_ERROR);
-	/* Not an NSM: the ioctl fails with ENOTTY => INTERNAL_ERROR. */
+	int err;
+
+	/* Garbage, wrong variants and unknown error names: INVALID_RESPONSE
+	 * with errno EBADMSG; the NSM's own "InvalidResponse" leaves errno
+	 * alone (nsm.h); no reply at all (the channel closed): INTERNAL_ERROR
+	 * with the transport's errno. */
+	assert_int_equal(random_from_liar((const uint8_t *)"\xff\xff", 2, &err), ERROR_CODE_INVALID_RESPONSE);
+	assert_int_equal(err, EBADMSG);
+	assert_int_equal(random_from_liar((const uint8_t *)"\x67LockPCR", 8, &err), ERROR_CODE_INVALID_RESPONSE);
+	assert_int_equal(err, EBADMSG);
+	assert_int_equal(random_from_liar((const uint8_t *)"\xa1\x65" "Error\x6bNoSuchError", 19, &err),
+			 ERROR_CODE_INVALID_RESPONSE);
+	assert_int_equal(err, EBADMSG);
+	assert_int_equal(random_from_liar((const uint8_t *)"\xa1\x65" "Error\x6f" "InvalidResponse", 23, &err),
+			 ERROR_CODE_INVALID_RESPONSE);
+	assert_int_equal(err, ESRCH);
+	assert_int_equal(random_from_liar(NULL, 0, &err), ERROR_CODE_INTERNAL_ERROR);
+	assert_int_equal(err, ECONNRESET);
+	/* Not an NSM: the ioctl fails with ENOTTY => INTERNAL_ERROR, errno ENOTTY. */
 	int fd = open("/dev/null", O_RDWR);
 	assert_true(fd >= 0);
+	errno = 0;
 	assert_int_equal(nsm_get_random(fd, buf, &n), ERROR_CODE_INTERNAL_ERROR);
+	assert_int_equal(errno, ENOTTY);
 	close(fd);
 	/* A closed fd. */
 	assert_int_equal(nsm_get_random(fd, buf, &n), ERROR_CODE_INTERNAL_ERROR);
+	assert_int_equal(errno, EBADF);
 }
 
 static void *accept_and_serve(void *arg)

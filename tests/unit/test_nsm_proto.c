@@ -225,7 +225,9 @@ static void test_error_mapping(void **state)
 			assert_int_equal(r.error, codes[i]);
 		}
 	}
-	/* Unknown names and "Success" as an error are not valid replies. */
+	/* Unknown names and "Success" as an error are not valid replies, and
+	 * not the NSM's error either: r.error stays SUCCESS, which is how
+	 * libnsm tells them from the NSM's own "InvalidResponse". */
 	const char *bad[] = { "Success", "NoSuchError", "invalidindex", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cborw_init(&w, buf, sizeof(buf));
@@ -233,6 +235,7 @@ static void test_error_mapping(void **state)
 		cborw_text(&w, "Error");
 		cborw_text(&w, bad[i]);
 		assert_int_equal(nsm_response_decode(NSM_OP_GET_RANDOM, buf, w.len, &r), ERROR_CODE_INVALID_RESPONSE);
+		assert_int_equal(r.error, ERROR_CODE_SUCCESS);
 	}
 	/* {"Error": <not text>} */
 	cborw_init(&w, buf, sizeof(buf));
