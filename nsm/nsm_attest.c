@@ -194,8 +194,10 @@ static enum attdoc_status parse_payload(struct attdoc *doc)
 	while ((more = cborp_more(&r, &map, &left)) > 0) {
 		if (cborp_next(&r, &key) < 0 || cborp_next(&r, &val) < 0)
 			return ATTDOC_MALFORMED;
-		if (key.kind != CBORP_TEXT)
+		if (key.kind != CBORP_TEXT) {
+			doc->bad_field = "(non-text key)";
 			return ATTDOC_BAD_FIELD;
+		}
 		unsigned f = 0;
 		while (f < F_COUNT && !cborp_text_is(&key, field_names[f]))
 			f++;
@@ -204,8 +206,10 @@ static enum attdoc_status parse_payload(struct attdoc *doc)
 				return ATTDOC_MALFORMED;
 			continue;
 		}
-		if ((seen >> f & 1) || !parse_field(&r, (enum payload_field)f, &val, doc))
+		if ((seen >> f & 1) || !parse_field(&r, (enum payload_field)f, &val, doc)) {
+			doc->bad_field = field_names[f];
 			return ATTDOC_BAD_FIELD;
+		}
 		seen |= 1u << f;
 		if (val.kind == CBORP_BYTES || val.kind == CBORP_TEXT || val.kind == CBORP_MAP ||
 		    val.kind == CBORP_ARRAY)
@@ -215,7 +219,12 @@ static enum attdoc_status parse_payload(struct attdoc *doc)
 	}
 	if (more < 0 || cborp_left(&r) != 0)
 		return ATTDOC_MALFORMED;
-	return (seen & REQUIRED_FIELDS) == REQUIRED_FIELDS ? ATTDOC_OK : ATTDOC_BAD_FIELD;
+	uint32_t missing = REQUIRED_FIELDS & ~seen;
+	if (missing) {
+		doc->bad_field = field_names[__builtin_ctz(missing)];
+		return ATTDOC_BAD_FIELD;
+	}
+	return ATTDOC_OK;
 }
 
 static bool all_zero(const struct attdoc_bytes *b)

@@ -62,6 +62,9 @@ struct attdoc {
 	struct attdoc_bytes cabundle[ATTDOC_MAX_CABUNDLE]; /* root first */
 	struct attdoc_bytes public_key, user_data, nonce;  /* optional */
 	bool is_unsigned;                   /* QEMU's unsigned document class */
+	/* After ATTDOC_BAD_FIELD: the payload key at fault ("pcrs"; for a
+	 * missing one, the first missing), or "(non-text key)"; else NULL. */
+	const char *bad_field;
 };
 
 enum attdoc_status {
@@ -92,9 +95,9 @@ const char *attdoc_status_str(enum attdoc_status s);
 /* A stable identifier for JSON output ("expired"). */
 const char *attdoc_status_id(enum attdoc_status s);
 
-/* Parses buf[0..len) into *doc (step 1 above; also sets is_unsigned).
- * Returns ATTDOC_OK, ATTDOC_MALFORMED, ATTDOC_BAD_ALGORITHM or
- * ATTDOC_BAD_FIELD. */
+/* Parses buf[0..len) into *doc (step 1 above; also sets is_unsigned, and
+ * bad_field on ATTDOC_BAD_FIELD).  Returns ATTDOC_OK, ATTDOC_MALFORMED,
+ * ATTDOC_BAD_ALGORITHM or ATTDOC_BAD_FIELD. */
 enum attdoc_status attdoc_parse(const uint8_t *buf, size_t len, struct attdoc *doc);
 
 /*

@@ -691,6 +691,8 @@ static int cmd_verify(int argc, char **argv)
 	if (parsed)
 		st = attdoc_verify(&doc, &vo, &info);
 	snprintf(reason, sizeof(reason), "%s", attdoc_status_str(st));
+	if (st == ATTDOC_BAD_FIELD && doc.bad_field)
+		snprintf(reason, sizeof(reason), "%s: %s", doc.bad_field, attdoc_status_str(st));
 	if (info.cert_index >= 0) {
 		char which[32];
 		if ((size_t)info.cert_index == doc.cabundle_len)

@@ -106,6 +106,11 @@ start_soft || fail "restart nsm-soft" "$(cat "$tmp/soft.log")"
 out=$("$NSM" verify "$tmp/unsigned.cbor" --at document); rc=$?
 [ $rc -eq 1 ] && grep -q '"verdict": "unsigned"' <<<"$out" && pass "an unsigned document is reported unsigned, exit 1" \
 	|| fail "unsigned: exit $rc" "$out"
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"SHA384", b"SHA512"))' \
+	"$tmp/unsigned.cbor" "$tmp/sha512.cbor"
+out=$("$NSM" verify "$tmp/sha512.cbor" --at document); rc=$?
+[ $rc -eq 1 ] && grep -q '"reason": "digest: payload field missing, mistyped or out of range"' <<<"$out" \
+	&& pass "a rejected payload field is named in the reason" || fail "bad field: exit $rc" "$out"
 
 # a real document
 real=$TESTDATA/attestation/real/attdoc_evervault_11.bin

@@ -494,6 +494,20 @@ static void test_unsigned_and_cose(void **state)
 	assert_true(d.is_unsigned);
 	struct attdoc_verify_opts o = { .at_document = true };
 	assert_int_equal(attdoc_verify(&d, &o, NULL), ATTDOC_UNSIGNED);
+	assert_null(d.bad_field);
+	/* A rejected field is named: a wrong value, a missing key. */
+	uint8_t *digest = memmem(doc, (size_t)len, "SHA384", 6);
+	assert_non_null(digest);
+	memcpy(digest, "SHA512", 6);
+	assert_int_equal(attdoc_parse(doc, (size_t)len, &d), ATTDOC_BAD_FIELD);
+	assert_string_equal(d.bad_field, "digest");
+	memcpy(digest, "SHA384", 6);
+	uint8_t *ts_key = memmem(doc, (size_t)len, "\x69timestamp", 10);
+	assert_non_null(ts_key);
+	ts_key[9] = 'P'; /* an unknown key now, ignored: timestamp is missing */
+	assert_int_equal(attdoc_parse(doc, (size_t)len, &d), ATTDOC_BAD_FIELD);
+	assert_string_equal(d.bad_field, "timestamp");
+	ts_key[9] = 'p';
 	/* alg -1 with a non-zero signature is not the QEMU class. */
 	doc[len - 1] = 1;
 	assert_int_equal(attdoc_parse(doc, (size_t)len, &d), ATTDOC_BAD_ALGORITHM);
