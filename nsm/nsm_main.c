@@ -3,8 +3,11 @@
  * Static musl build for enclaves (build/enclave/nsm), host build for
  * verification and for the software NSM (build/bin/nsm).
  *
- * Exit status: 0 success (verify: the document is valid), 1 failure
- * (verify: the document is not valid), 2 usage error.
+ * Exit status: 0 success (verify: the document is valid); 1 failure: the
+ * command line is right but the work failed (an NSM error, a file that
+ * cannot be read or holds no usable certificate; verify: the document is
+ * not valid); 2 usage error: the command line is wrong (unknown command or
+ * option, a missing or malformed argument, a value out of range).
  */
 #include <bearssl_pem.h>
 #include <errno.h>
@@ -47,8 +50,12 @@ static const char usage_main[] =
 	"         [--user-data HEX|@FILE] [--public-key @FILE]\n"
 	"                                     verify a document, print a JSON summary\n"
 	"\n"
-	"`nsm COMMAND --help` describes each command.  Exit status: 0 success (verify:\n"
-	"valid), 1 failure (verify: not valid), 2 usage error.\n";
+	"`nsm COMMAND --help` describes each command.\n"
+	"\n"
+	"Exit status: 0 success (verify: the document is valid); 1 failure: an NSM\n"
+	"error, a file that cannot be read or holds no usable certificate, or (verify)\n"
+	"a document that is not valid; 2 usage error: an unknown command or option, a\n"
+	"missing or malformed argument, a value out of range.\n";
 
 static const char usage_verify[] =
 	"usage: nsm verify DOC [--root PEM] [--at TIME|document] [--pcr N=HEX]...\n"
@@ -58,7 +65,9 @@ static const char usage_verify[] =
 	"structure and payload fields, the certificate chain from cabundle[0] to the\n"
 	"leaf, each certificate's validity, the ES384 signature; then the expected\n"
 	"values given.  Prints a JSON summary (module_id, timestamp, PCRs, verdict,\n"
-	"reason) and exits 0 only when the document is valid.\n"
+	"reason) and exits 0 only when the document is valid; 1 when it is not, or\n"
+	"when DOC or a file named by an option cannot be read or --root holds no\n"
+	"usable certificate; 2 on a usage error.\n"
 	"\n"
 	"  --root PEM        trust this root certificate (PEM or DER file) instead of\n"
 	"                    AWS_NitroEnclaves_Root-G1 (pinned by SHA-256\n"
@@ -139,21 +148,22 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* HEX or @FILE into a malloc'ed buffer; prints the error. */
+/* HEX or @FILE into a malloc'ed buffer.  0, or after printing the exit
+ * status: 1 when the file cannot be read, 2 when the argument is not hex. */
 static int value_arg(const char *opt, const char *arg, uint8_t **out, size_t *len)
 {
 	if (arg[0] == '@') {
 		int e = read_file(arg + 1, out, len);
 		if (e < 0)
-			err_print(e, "read %s file %s", opt, arg + 1);
-		return e;
+			return err_print(e, "read %s file %s", opt, arg + 1), 1;
+		return 0;
 	}
 	size_t cap = strlen(arg) / 2 + 1;
 	*out = malloc(cap);
 	ssize_t n = *out ? hex_decode(*out, cap, arg) : -ENOMEM;
 	if (n < 0) {
 		err_msg("bad %s '%s': expected hex digits or @FILE", opt, arg);
-		return -EINVAL;
+		return 2;
 	}
 	*len = (size_t)n;
 	return 0;
@@ -314,8 +324,9 @@ static int cmd_pcr(int argc, char **argv)
 		return usage_error(usage_pcr);
 	uint8_t *data = NULL;
 	size_t data_len = 0;
-	if (!strcmp(sub, "extend") && value_arg("extend data", argv[3], &data, &data_len) < 0)
-		return 2;
+	int st = !strcmp(sub, "extend") ? value_arg("extend data", argv[3], &data, &data_len) : 0;
+	if (st)
+		return st;
 	int fd = open_nsm();
 	if (fd < 0)
 		return 1;
@@ -360,7 +371,8 @@ struct bindings {
 	size_t nonce_len, user_len, key_len;
 };
 
-/* Option c ('n', 'u' or 'k') with its argument; 0, or 2 after printing. */
+/* Option c ('n', 'u' or 'k') with its argument; 0, or the exit status after
+ * printing (value_arg's). */
 static int binding_arg(int c, const char *arg, struct bindings *b)
 {
 	if (c == 'n' && arg[0] == '@') {
@@ -372,10 +384,10 @@ static int binding_arg(int c, const char *arg, struct bindings *b)
 		return 2;
 	}
 	if (c == 'n')
-		return value_arg("--nonce", arg, &b->nonce, &b->nonce_len) < 0 ? 2 : 0;
+		return value_arg("--nonce", arg, &b->nonce, &b->nonce_len);
 	if (c == 'u')
-		return value_arg("--user-data", arg, &b->user, &b->user_len) < 0 ? 2 : 0;
-	return value_arg("--public-key", arg, &b->key, &b->key_len) < 0 ? 2 : 0;
+		return value_arg("--user-data", arg, &b->user, &b->user_len);
+	return value_arg("--public-key", arg, &b->key, &b->key_len);
 }
 
 static void bindings_free(struct bindings *b)
@@ -403,10 +415,12 @@ static int cmd_attest(int argc, char **argv)
 		switch (c) {
 		case 'n':
 		case 'u':
-		case 'k':
-			if (binding_arg(c, optarg, &b))
-				return 2;
+		case 'k': {
+			int st = binding_arg(c, optarg, &b);
+			if (st)
+				return st;
 			break;
+		}
 		case 'o': out = optarg; break;
 		case 'h': fputs(usage_attest, stdout); return 0;
 		default: return usage_error(usage_attest);
@@ -465,8 +479,8 @@ static void pem_append(void *ctx, const void *data, size_t len)
 	s->len += len;
 }
 
-/* A PEM file's first certificate, or a DER file as is, into der. */
-static int load_root(const char *path, uint8_t **der, size_t *der_len)
+/* The DER bytes of a PEM file's first certificate, or a DER file's bytes. */
+static int read_root(const char *path, uint8_t **der, size_t *der_len)
 {
 	uint8_t *buf;
 	size_t len;
@@ -509,6 +523,19 @@ static int load_root(const char *path, uint8_t **der, size_t *der_len)
 	free(buf);
 	free(sink.buf);
 	return -EINVAL;
+}
+
+/* A PEM file's first certificate, or a DER file as is, into der; it must
+ * parse (x509.h), so that a bad file is named here rather than surfacing
+ * as a bad_root verdict.  0, -errno from reading, -EINVAL when there is no
+ * certificate, or x509_parse's -EBADMSG/-ENOTSUP. */
+static int load_root(const char *path, uint8_t **der, size_t *der_len)
+{
+	struct x509_cert cert;
+	int e = read_root(path, der, der_len);
+	if (e == 0 && (e = x509_parse(*der, *der_len, &cert)) < 0)
+		free(*der);
+	return e;
 }
 
 /* RFC 3339 (YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)) or Unix seconds. */
@@ -616,14 +643,18 @@ static int cmd_verify(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': {
+			free(root);
 			int e = load_root(optarg, &root, &root_len);
-			if (e < 0) {
-				if (e == -EINVAL)
-					err_msg("cannot use root %s: no PEM CERTIFICATE or DER certificate in it", optarg);
-				else
-					err_print(e, "read root %s", optarg);
-				return 2;
-			}
+			if (e == -EINVAL)
+				err_msg("cannot use root %s: no PEM CERTIFICATE or DER certificate in it", optarg);
+			else if (e == -EBADMSG)
+				err_msg("cannot use root %s: the certificate is not well-formed DER", optarg);
+			else if (e == -ENOTSUP)
+				err_msg("cannot use root %s: the certificate is not ECDSA P-384 with SHA-384", optarg);
+			else if (e < 0)
+				err_print(e, "read root %s", optarg);
+			if (e < 0)
+				return 1;
 			vo.root_der = root;
 			vo.root_der_len = root_len;
 			break;
@@ -659,10 +690,12 @@ static int cmd_verify(int argc, char **argv)
 		}
 		case 'n':
 		case 'u':
-		case 'k':
-			if (binding_arg(c, optarg, &b))
-				return 2;
+		case 'k': {
+			int st = binding_arg(c, optarg, &b);
+			if (st)
+				return st;
 			break;
+		}
 		case 'h': fputs(usage_verify, stdout); return 0;
 		default: return usage_error(usage_verify);
 		}
@@ -681,7 +714,7 @@ static int cmd_verify(int argc, char **argv)
 	int e = read_file(path, &buf, &len);
 	if (e < 0) {
 		err_print(e, "read document %s", path);
-		return 2;
+		return 1;
 	}
 	struct attdoc doc;
 	struct attdoc_verify_info info = { .cert_index = -1 };

@@ -133,9 +133,28 @@ fi
 out=$("$NSM" verify "$tmp/doc.cbor" --at yesterday 2>&1); rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad --at 'yesterday'" <<<"$out" \
 	&& pass "verify --at garbage: one-line usage error" || fail "bad --at: exit $rc" "$out"
+# Exit status 1 (failure) for files that cannot be used, 2 only for usage errors.
 out=$("$NSM" verify "$tmp/missing.cbor" 2>&1); rc=$?
-[ $rc -eq 2 ] && grep -q "cannot read document $tmp/missing.cbor" <<<"$out" && pass "verify a missing file: names it" \
+[ $rc -eq 1 ] && grep -q "cannot read document $tmp/missing.cbor" <<<"$out" && pass "verify a missing file: names it, exit 1" \
 	|| fail "missing doc: exit $rc" "$out"
+out=$("$NSM" verify "$tmp/doc.cbor" --root "$tmp/missing.der" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "cannot read root $tmp/missing.der" <<<"$out" && pass "verify --root missing file: exit 1" \
+	|| fail "missing root: exit $rc" "$out"
+printf '\x30\x03\x02\x01\x00' >"$tmp/badroot.der"
+out=$("$NSM" verify "$tmp/doc.cbor" --root "$tmp/badroot.der" 2>&1); rc=$?
+[ $rc -eq 1 ] && [ "$out" = "nsm: cannot use root $tmp/badroot.der: the certificate is not well-formed DER" ] \
+	&& pass "verify --root with DER that is no certificate: named, exit 1" || fail "bad DER root: exit $rc" "$out"
+out=$("$NSM" verify "$tmp/doc.cbor" --root "$tmp/abc" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "cannot use root $tmp/abc: no PEM CERTIFICATE" <<<"$out" \
+	&& pass "verify --root without a certificate: exit 1" || fail "no-cert root: exit $rc" "$out"
+for opt in --user-data --public-key; do
+	out=$("$NSM" verify "$tmp/doc.cbor" $opt @"$tmp/missing" 2>&1); rc=$?
+	[ $rc -eq 1 ] && grep -q "cannot read $opt file $tmp/missing" <<<"$out" && pass "verify $opt @missing: exit 1" \
+		|| fail "verify $opt @missing: exit $rc" "$out"
+done
+out=$("$NSM" pcr extend 17 @"$tmp/missing" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "cannot read extend data file $tmp/missing" <<<"$out" && pass "pcr extend @missing: exit 1" \
+	|| fail "pcr extend @missing: exit $rc" "$out"
 out=$(head -c 100 "$tmp/doc.cbor" | "$NSM" verify - --at document); rc=$?
 [ $rc -eq 1 ] && grep -q '"status": "malformed"' <<<"$out" && pass "verify a truncated document from stdin: malformed" \
 	|| fail "truncated stdin: exit $rc" "$out"
