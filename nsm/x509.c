@@ -89,6 +89,14 @@ static void der_enter(struct der *inner, const struct tlv *t)
 	inner->end = t->val + t->len;
 }
 
+/* Whether t is BOOLEAN TRUE.  The BOOLEANs here (critical, cA) default to
+ * FALSE, which DER omits (X.690 11.5), and DER's TRUE is 0xff (11.1): a
+ * present BOOLEAN with any other content is not DER. */
+static bool der_true(const struct tlv *t)
+{
+	return t->tag == TAG_BOOLEAN && t->len == 1 && t->val[0] == 0xff;
+}
+
 static bool oid_is(const struct tlv *t, const uint8_t *oid, size_t len)
 {
 	return t->tag == TAG_OID && t->len == len && memcmp(t->val, oid, len) == 0;
@@ -152,9 +160,9 @@ static int parse_basic_constraints(const struct tlv *octets, struct x509_cert *c
 	der_enter(&seq, &t);
 	c->has_basic_constraints = true;
 	if (seq.p < seq.end && seq.p[0] == TAG_BOOLEAN) {
-		if ((e = der_next(&seq, &t)) < 0 || t.len != 1)
+		if ((e = der_next(&seq, &t)) < 0 || !der_true(&t))
 			return -EBADMSG;
-		c->is_ca = t.val[0] != 0;
+		c->is_ca = true;
 	}
 	if (seq.p < seq.end) {
 		if ((e = der_expect(&seq, TAG_INTEGER, &t)) < 0 || t.len < 1 || t.len > 8 || (t.val[0] & 0x80))
@@ -202,7 +210,7 @@ static int parse_extensions(const struct tlv *outer, struct x509_cert *c)
 		if ((e = der_expect(&ext, TAG_OID, &oid)) < 0 || (e = der_next(&ext, &val)) < 0)
 			return -EBADMSG;
 		if (val.tag == TAG_BOOLEAN) {
-			if (val.len != 1 || der_next(&ext, &val) < 0)
+			if (!der_true(&val) || der_next(&ext, &val) < 0)
 				return -EBADMSG;
 			critical = true;
 		}

@@ -6,7 +6,9 @@
  *
  * Anything outside the subset is an error rather than ignored: another key
  * type or curve, another signature algorithm, a critical extension other
- * than basicConstraints and keyUsage, trailing bytes.
+ * than basicConstraints and keyUsage, trailing bytes.  So is BER that is
+ * not DER where it matters: a BOOLEAN (critical, cA) present with a value
+ * other than TRUE encoded as 0xff.
  */
 #ifndef CARVE_NSM_X509_H
 #define CARVE_NSM_X509_H

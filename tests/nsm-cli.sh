@@ -144,6 +144,12 @@ printf '\x30\x03\x02\x01\x00' >"$tmp/badroot.der"
 out=$("$NSM" verify "$tmp/doc.cbor" --root "$tmp/badroot.der" 2>&1); rc=$?
 [ $rc -eq 1 ] && [ "$out" = "nsm: cannot use root $tmp/badroot.der: the certificate is not well-formed DER" ] \
 	&& pass "verify --root with DER that is no certificate: named, exit 1" || fail "bad DER root: exit $rc" "$out"
+# critical basicConstraints with an explicit FALSE (0x00): BER, not DER
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); p = bytes.fromhex("0603551d130101ff"); assert p in d
+open(sys.argv[2], "wb").write(d.replace(p, p[:-1] + b"\0"))' "$c/root.der" "$tmp/bcfalse.der"
+out=$("$NSM" verify "$tmp/doc.cbor" --root "$tmp/bcfalse.der" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "cannot use root $tmp/bcfalse.der: the certificate is not well-formed DER" <<<"$out" \
+	&& pass "verify --root whose critical flag is an explicit FALSE: refused" || fail "bc false root: exit $rc" "$out"
 out=$("$NSM" verify "$tmp/doc.cbor" --root "$tmp/abc" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "cannot use root $tmp/abc: no PEM CERTIFICATE" <<<"$out" \
 	&& pass "verify --root without a certificate: exit 1" || fail "no-cert root: exit $rc" "$out"

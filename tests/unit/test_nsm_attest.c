@@ -472,6 +472,41 @@ static void test_matrix_bytes(void **state)
 	expect_status(&pcrs, &o, ATTDOC_OK, -2);
 }
 
+/* Replaces the byte at `at` within pattern pat in der with v, parses, and
+ * puts the byte back. */
+static int parse_with(struct cert *c, const void *pat, size_t pat_len, size_t at, uint8_t v)
+{
+	struct x509_cert x;
+	uint8_t *p = memmem(c->der, c->len, pat, pat_len);
+	assert_non_null(p);
+	uint8_t old = p[at];
+	p[at] = v;
+	int e = x509_parse(c->der, c->len, &x);
+	p[at] = old;
+	return e;
+}
+
+static void test_x509_der_booleans(void **state)
+{
+	(void)state;
+	/* int: critical basicConstraints {cA TRUE, pathLen 0}. */
+	static const uint8_t critical[] = { 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01, 0xff };
+	static const uint8_t ca[] = { 0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0x00 };
+	struct cert c;
+	struct x509_cert x;
+
+	load_cert("int", &c);
+	assert_int_equal(x509_parse(c.der, c.len, &x), 0);
+	assert_true(x.basic_constraints_critical);
+	assert_true(x.is_ca);
+	/* DER: a BOOLEAN that defaults to FALSE is either absent or 0xff. */
+	assert_int_equal(parse_with(&c, critical, sizeof(critical), 7, 0x00), -EBADMSG);
+	assert_int_equal(parse_with(&c, critical, sizeof(critical), 7, 0x01), -EBADMSG);
+	assert_int_equal(parse_with(&c, ca, sizeof(ca), 4, 0x00), -EBADMSG);
+	assert_int_equal(parse_with(&c, ca, sizeof(ca), 4, 0x01), -EBADMSG);
+	assert_int_equal(parse_with(&c, ca, sizeof(ca), 4, 0xff), 0);
+}
+
 static void test_unsigned_and_cose(void **state)
 {
 	(void)state;
@@ -579,6 +614,7 @@ int main(void)
 	const struct CMUnitTest chain[] = {
 		cmocka_unit_test(test_matrix_chain),
 		cmocka_unit_test(test_matrix_bytes),
+		cmocka_unit_test(test_x509_der_booleans),
 		cmocka_unit_test(test_unsigned_and_cose),
 		cmocka_unit_test(test_soft_nsm_signs),
 	};
