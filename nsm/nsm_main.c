@@ -148,11 +148,12 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* HEX or @FILE into a malloc'ed buffer.  0, or after printing the exit
- * status: 1 when the file cannot be read, 2 when the argument is not hex. */
-static int value_arg(const char *opt, const char *arg, uint8_t **out, size_t *len)
+/* HEX, or @FILE when file_ok, into a malloc'ed buffer.  0, or after
+ * printing the exit status: 1 when the file cannot be read, 2 when the
+ * argument is not hex. */
+static int value_arg(const char *opt, const char *arg, bool file_ok, uint8_t **out, size_t *len)
 {
-	if (arg[0] == '@') {
+	if (file_ok && arg[0] == '@') {
 		int e = read_file(arg + 1, out, len);
 		if (e < 0)
 			return err_print(e, "read %s file %s", opt, arg + 1), 1;
@@ -162,7 +163,7 @@ static int value_arg(const char *opt, const char *arg, uint8_t **out, size_t *le
 	*out = malloc(cap);
 	ssize_t n = *out ? hex_decode(*out, cap, arg) : -ENOMEM;
 	if (n < 0) {
-		err_msg("bad %s '%s': expected hex digits or @FILE", opt, arg);
+		err_msg("bad %s '%s': expected hex digits%s", opt, arg, file_ok ? " or @FILE" : "");
 		return 2;
 	}
 	*len = (size_t)n;
@@ -324,7 +325,7 @@ static int cmd_pcr(int argc, char **argv)
 		return usage_error(usage_pcr);
 	uint8_t *data = NULL;
 	size_t data_len = 0;
-	int st = !strcmp(sub, "extend") ? value_arg("extend data", argv[3], &data, &data_len) : 0;
+	int st = !strcmp(sub, "extend") ? value_arg("extend data", argv[3], true, &data, &data_len) : 0;
 	if (st)
 		return st;
 	int fd = open_nsm();
@@ -375,19 +376,15 @@ struct bindings {
  * printing (value_arg's). */
 static int binding_arg(int c, const char *arg, struct bindings *b)
 {
-	if (c == 'n' && arg[0] == '@') {
-		err_msg("bad --nonce '%s': expected hex digits", arg);
-		return 2;
-	}
 	if (c == 'k' && arg[0] != '@') {
 		err_msg("bad --public-key '%s': expected @FILE", arg);
 		return 2;
 	}
 	if (c == 'n')
-		return value_arg("--nonce", arg, &b->nonce, &b->nonce_len);
+		return value_arg("--nonce", arg, false, &b->nonce, &b->nonce_len);
 	if (c == 'u')
-		return value_arg("--user-data", arg, &b->user, &b->user_len);
-	return value_arg("--public-key", arg, &b->key, &b->key_len);
+		return value_arg("--user-data", arg, true, &b->user, &b->user_len);
+	return value_arg("--public-key", arg, true, &b->key, &b->key_len);
 }
 
 static void bindings_free(struct bindings *b)
@@ -673,9 +670,13 @@ static int cmd_verify(int argc, char **argv)
 			char *eq = strchr(optarg, '=');
 			unsigned long i;
 			ssize_t n = -1;
+			if (n_pcrs == ATTDOC_MAX_PCRS) {
+				err_msg("bad --pcr '%s': too many --pcr (at most %d)", optarg, ATTDOC_MAX_PCRS);
+				return 2;
+			}
 			if (eq) {
 				*eq = 0;
-				if (parse_uint(optarg, ATTDOC_MAX_PCRS - 1, &i) && n_pcrs < ATTDOC_MAX_PCRS) {
+				if (parse_uint(optarg, ATTDOC_MAX_PCRS - 1, &i)) {
 					n = hex_decode(pcrs[n_pcrs].value, sizeof(pcrs[n_pcrs].value), eq + 1);
 					pcrs[n_pcrs].index = (unsigned)i;
 				}

@@ -130,6 +130,16 @@ if [ -f "$real" ]; then
 else
 	echo "# SKIP-NOTICE: real-document CLI cases did not run: $real is absent"
 fi
+for v in zz @"$tmp/abc"; do # --nonce takes no @FILE, so the message offers none
+	out=$("$NSM" attest --nonce "$v" -o "$tmp/never.cbor" 2>&1); rc=$?
+	[ $rc -eq 2 ] && [ "$out" = "nsm: bad --nonce '$v': expected hex digits" ] \
+		&& pass "attest --nonce $v: usage error offering hex only" || fail "--nonce $v: exit $rc" "$out"
+done
+pcr_args=()
+for i in $(seq 0 32); do pcr_args+=(--pcr "$((i % 32))=00"); done
+out=$("$NSM" verify "$tmp/doc.cbor" "${pcr_args[@]}" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "too many --pcr (at most 32)" <<<"$out" && pass "verify with 33 --pcr: too many" \
+	|| fail "33 --pcr: exit $rc" "$out"
 out=$("$NSM" verify "$tmp/doc.cbor" --at yesterday 2>&1); rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad --at 'yesterday'" <<<"$out" \
 	&& pass "verify --at garbage: one-line usage error" || fail "bad --at: exit $rc" "$out"
