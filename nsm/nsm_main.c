@@ -570,7 +570,7 @@ static bool parse_time_arg(const char *s, int64_t *ms)
 	} else {
 		return false;
 	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (*p || !x509_valid_date(y, (unsigned)mo, (unsigned)d) || h > 23 || mi > 59 || sec > 60)
 		return false;
 	*ms = ((x509_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) - off) * 1000 +
 	      frac_ms;

@@ -102,6 +102,14 @@ static bool oid_is(const struct tlv *t, const uint8_t *oid, size_t len)
 	return t->tag == TAG_OID && t->len == len && memcmp(t->val, oid, len) == 0;
 }
 
+bool x509_valid_date(int64_t y, unsigned m, unsigned d)
+{
+	static const uint8_t days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+
+	return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (unsigned)(m == 2 && leap);
+}
+
 int64_t x509_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	/* Howard Hinnant's days_from_civil. */
@@ -143,7 +151,7 @@ static int parse_time(const struct tlv *t, int64_t *out)
 		return -EBADMSG;
 	if (yl == 2)
 		y += y >= 50 ? 1900 : 2000;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+	if (!x509_valid_date(y, mo, d) || h > 23 || mi > 59 || s > 60)
 		return -EBADMSG;
 	*out = x509_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
 	return 0;

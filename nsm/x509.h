@@ -47,6 +47,10 @@ struct x509_cert {
  * subset above). */
 int x509_parse(const uint8_t *der, size_t len, struct x509_cert *c);
 
+/* Whether y-m-d is a calendar date (proleptic Gregorian): m in 1..12, d in
+ * 1..the length of that month, February 29 only in leap years. */
+bool x509_valid_date(int64_t y, unsigned m, unsigned d);
+
 /* Days since 1970-01-01 of a calendar date (proleptic Gregorian). */
 int64_t x509_days_from_civil(int64_t y, unsigned m, unsigned d);
 

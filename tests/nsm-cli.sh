@@ -140,6 +140,14 @@ for i in $(seq 0 32); do pcr_args+=(--pcr "$((i % 32))=00"); done
 out=$("$NSM" verify "$tmp/doc.cbor" "${pcr_args[@]}" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "too many --pcr (at most 32)" <<<"$out" && pass "verify with 33 --pcr: too many" \
 	|| fail "33 --pcr: exit $rc" "$out"
+for at in 2026-02-30T00:00:00Z 2026-04-31T00:00:00Z 2025-02-29T00:00:00Z; do
+	out=$("$NSM" verify "$tmp/doc.cbor" --at $at 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q "bad --at '$at'" <<<"$out" && pass "verify --at $at: no such day, usage error" \
+		|| fail "--at $at: exit $rc" "$out"
+done
+out=$("$NSM" verify "$tmp/doc.cbor" --root "$c/root.crt" --at 2024-02-29T12:00:00Z 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q '"status": "expired"' <<<"$out" && pass "verify --at 2024-02-29 (leap day) is a date" \
+	|| fail "--at leap day: exit $rc" "$out"
 out=$("$NSM" verify "$tmp/doc.cbor" --at yesterday 2>&1); rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad --at 'yesterday'" <<<"$out" \
 	&& pass "verify --at garbage: one-line usage error" || fail "bad --at: exit $rc" "$out"

@@ -507,6 +507,35 @@ static void test_x509_der_booleans(void **state)
 	assert_int_equal(parse_with(&c, ca, sizeof(ca), 4, 0xff), 0);
 }
 
+static void test_x509_dates(void **state)
+{
+	(void)state;
+	assert_true(x509_valid_date(2026, 1, 31));
+	assert_false(x509_valid_date(2026, 4, 31));
+	assert_true(x509_valid_date(2026, 4, 30));
+	assert_false(x509_valid_date(2026, 2, 29));
+	assert_true(x509_valid_date(2024, 2, 29));
+	assert_false(x509_valid_date(2024, 2, 30));
+	assert_false(x509_valid_date(1900, 2, 29)); /* a century, not a leap year */
+	assert_true(x509_valid_date(2000, 2, 29));  /* unless divisible by 400 */
+	assert_false(x509_valid_date(2026, 0, 1));
+	assert_false(x509_valid_date(2026, 13, 1));
+	assert_false(x509_valid_date(2026, 12, 0));
+	assert_true(x509_valid_date(2026, 12, 31));
+
+	/* A certificate whose notBefore (UTCTime YYMMDDhhmmssZ) is made
+	 * February 30th does not parse. */
+	struct cert c;
+	struct x509_cert x;
+	load_cert("leaf", &c);
+	uint8_t *t = memmem(c.der, c.len, "\x17\x0d", 2);
+	assert_non_null(t);
+	memcpy(t + 4, "0230", 4);
+	assert_int_equal(x509_parse(c.der, c.len, &x), -EBADMSG);
+	memcpy(t + 4, "0228", 4);
+	assert_int_equal(x509_parse(c.der, c.len, &x), 0);
+}
+
 static void test_unsigned_and_cose(void **state)
 {
 	(void)state;
@@ -615,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_matrix_chain),
 		cmocka_unit_test(test_matrix_bytes),
 		cmocka_unit_test(test_x509_der_booleans),
+		cmocka_unit_test(test_x509_dates),
 		cmocka_unit_test(test_unsigned_and_cose),
 		cmocka_unit_test(test_soft_nsm_signs),
 	};
