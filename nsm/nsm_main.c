@@ -252,6 +252,17 @@ static int cmd_random(int argc, char **argv)
 
 /* --------------------------------------------------------------- describe */
 
+/* Prints s with every byte but printable ASCII, and the backslash, as \xHH:
+ * text from the device must not reach a terminal as control sequences. */
+static void print_escaped(const uint8_t *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			putchar(s[i]);
+		else
+			printf("\\x%02x", s[i]);
+}
+
 static int cmd_describe(int argc, char **argv)
 {
 	static const char *const digests[] = { "SHA256", "SHA384", "SHA512" };
@@ -291,8 +302,9 @@ static int cmd_describe(int argc, char **argv)
 		jsonw_object_close(&w);
 		jsonw_finish(&w);
 	} else {
-		printf("version: %u.%u.%u\nmodule_id: %s\nmax_pcrs: %u\nlocked_pcrs:", d.version_major,
-		       d.version_minor, d.version_patch, (const char *)d.module_id, d.max_pcrs);
+		printf("version: %u.%u.%u\nmodule_id: ", d.version_major, d.version_minor, d.version_patch);
+		print_escaped(d.module_id, d.module_id_len);
+		printf("\nmax_pcrs: %u\nlocked_pcrs:", d.max_pcrs);
 		for (uint32_t i = 0; i < d.locked_pcrs_len; i++)
 			printf(" %u", d.locked_pcrs[i]);
 		printf("\ndigest: %s\n", digest);

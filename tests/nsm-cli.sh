@@ -100,6 +100,15 @@ out=$("$NSM" attest --public-key deadbeef 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && grep -q "expected @FILE" <<<"$out" && pass "attest --public-key without @: usage error" \
 	|| fail "attest pk: exit $rc" "$out"
 
+# A module_id with control characters reaches the terminal escaped.
+start_soft --module-id "$(printf 'i-\033[31mred\\\001')" || fail "restart nsm-soft" "$(cat "$tmp/soft.log")"
+out=$("$NSM" describe); rc=$?
+[ $rc -eq 0 ] && grep -qxF 'module_id: i-\x1b[31mred\x5c\x01' <<<"$out" && ! grep -q $'\033' <<<"$out" \
+	&& pass "describe escapes control characters in module_id" || fail "describe escaping: exit $rc" "$out"
+out=$("$NSM" describe --json); rc=$?
+[ $rc -eq 0 ] && ! grep -q $'\033' <<<"$out" && pass "describe --json escapes them too" \
+	|| fail "describe --json escaping: exit $rc" "$out"
+
 # unsigned documents (no key: QEMU's class)
 start_soft || fail "restart nsm-soft" "$(cat "$tmp/soft.log")"
 "$NSM" attest >"$tmp/unsigned.cbor" 2>"$tmp/err"
