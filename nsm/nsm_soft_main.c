@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,18 +40,30 @@ static const char usage[] =
 static uint8_t *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	uint8_t *buf = malloc(MAX_FILE);
+	uint8_t *buf = malloc(MAX_FILE + 1); /* +1 to see a file that is too large */
 	if (!f || !buf) {
 		err_print(-errno, "read %s", path);
 		exit(2);
 	}
-	*len = fread(buf, 1, MAX_FILE, f);
-	if (ferror(f) || !feof(f)) {
+	*len = fread(buf, 1, MAX_FILE + 1, f);
+	if (ferror(f) || *len > MAX_FILE) {
 		err_msg("cannot read %s: unreadable or larger than %d bytes", path, MAX_FILE);
 		exit(2);
 	}
 	fclose(f);
 	return buf;
+}
+
+/* Decimal digits from s up to the first `stop` (or NUL), nothing else:
+ * strtoull alone takes "" or "=..." for 0 and skips signs and spaces. */
+static bool parse_decimal(const char *s, char stop, unsigned long long *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == stop;
 }
 
 int main(int argc, char **argv)
@@ -76,7 +89,16 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'm': module_id = optarg; break;
-		case 't': time_ms = strtoull(optarg, NULL, 10); break;
+		case 't': {
+			unsigned long long ms;
+			/* 0 would mean "use the clock", the opposite of --time. */
+			if (!parse_decimal(optarg, 0, &ms) || ms == 0) {
+				err_msg("bad --time %s: expected Unix milliseconds, at least 1", optarg);
+				return 2;
+			}
+			time_ms = ms;
+			break;
+		}
 		case 'k': key = optarg; break;
 		case 'c': cert = slurp(optarg, &cert_len); break;
 		case 'b':
@@ -88,9 +110,9 @@ int main(int argc, char **argv)
 			n_ca++;
 			break;
 		case 'p': {
-			char *eq = strchr(optarg, '=');
-			long i = eq ? strtol(optarg, NULL, 10) : -1;
-			if (i < 0 || i > 15 || hex_decode(boot[i], NSM_SOFT_PCR_LEN, eq + 1) != NSM_SOFT_PCR_LEN) {
+			unsigned long long i;
+			if (!parse_decimal(optarg, '=', &i) || i > 15 ||
+			    hex_decode(boot[i], NSM_SOFT_PCR_LEN, strchr(optarg, '=') + 1) != NSM_SOFT_PCR_LEN) {
 				err_msg("bad --pcr %s: expected N=HEX with N in 0..15 and 48 bytes of hex", optarg);
 				return 2;
 			}

@@ -44,6 +44,24 @@ start_soft --key "$c/leaf.key.der" --cert "$c/leaf.der" --cabundle "$c/root.der"
 	--pcr "0=$pcr0" || fail "start nsm-soft" "$(cat "$tmp/soft.log")"
 export NSM_DEVICE=$tmp/nsm.sock
 
+# nsm-soft's own option checks (timeout: a server that wrongly starts is caught)
+soft_refuses() { # NAME PATTERN ARGS...: nsm-soft exits 2 at once with PATTERN
+	local name=$1 pattern=$2 out rc; shift 2
+	out=$(timeout 5 "$SOFT" --socket "$tmp/refused.sock" "$@" 2>&1); rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$pattern" <<<"$out" && pass "nsm-soft $name" || fail "nsm-soft $name: exit $rc" "$out"
+}
+soft_refuses "--pcr =HEX: no index" "bad --pcr =" --pcr "=$pcr0"
+soft_refuses "--pcr 1x=HEX" "bad --pcr 1x=" --pcr "1x=$pcr0"
+soft_refuses "--pcr -1=HEX" "bad --pcr -1=" --pcr "-1=$pcr0"
+soft_refuses "--time abc" "bad --time abc" --time abc
+soft_refuses "--time 0" "bad --time 0" --time 0
+head -c 65536 /dev/zero >"$tmp/64k"
+head -c 65537 /dev/zero >"$tmp/64k1"
+soft_refuses "reads a 64 KiB key file (then finds no key in it)" "cannot use key $tmp/64k: not a DER" \
+	--key "$tmp/64k" --cert "$c/leaf.der" --cabundle "$c/root.der"
+soft_refuses "refuses a key file over 64 KiB" "cannot read $tmp/64k1: .* larger than 65536" \
+	--key "$tmp/64k1" --cert "$c/leaf.der" --cabundle "$c/root.der"
+
 # random
 out=$("$NSM" random 300) && [ ${#out} -eq 600 ] && [[ $out =~ ^[0-9a-f]+$ ]] \
 	&& pass "random 300 prints 600 hex digits" || fail "random 300" "$out"
