@@ -12,7 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct attdoc doc;
 	struct x509_cert cert;
 
-	if (attdoc_parse(data, size, &doc) == ATTDOC_OK) {
+	enum attdoc_status st = attdoc_parse(data, size, &doc);
+	/* A rejected payload field is named, and only then. */
+	if ((st == ATTDOC_BAD_FIELD) != (doc.bad_field != NULL))
+		__builtin_trap();
+	if (st == ATTDOC_OK) {
 		struct attdoc_verify_opts at_doc = { .at_document = true };
 		struct attdoc_verify_opts cached = { .at_document = true, .cache = &cache };
 		enum attdoc_status a = attdoc_verify(&doc, &at_doc, NULL);

@@ -22,6 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		if (rc == ERROR_CODE_SUCCESS && r.locked_pcrs_len > NSM_MAX_LOCKED_PCRS)
 			__builtin_trap();
+		/* r.error is the NSM's error exactly when one is returned (libnsm
+		 * tells it from an undecodable reply by this). */
+		if (r.error != ERROR_CODE_SUCCESS && r.error != rc)
+			__builtin_trap();
 	}
 	if (nsm_request_decode(data, size, &q) == 0) {
 		/* What decodes re-encodes and decodes to the same request. */
