@@ -87,7 +87,8 @@ static const char usage_attest[] =
 	"\n"
 	"Ask the NSM for an attestation document and write its CBOR bytes to FILE\n"
 	"(atomically) or to standard output (refused when it is a terminal).\n"
-	"Each of nonce, user_data and public_key is absent (null) unless given.\n";
+	"Each of nonce, user_data and public_key is absent (null) unless given, and\n"
+	"at most 1024 bytes (the limit of AWS's document format; nsm verify rejects more).\n";
 
 static const char usage_pcr[] =
 	"usage: nsm pcr read N [--json]\n"
