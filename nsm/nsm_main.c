@@ -5,8 +5,8 @@
  *
  * Exit status: 0 success (verify: the document is valid); 1 failure: the
  * command line is right but the work failed (an NSM error, a file that
- * cannot be read or holds no usable certificate; verify: the document is
- * not valid); 2 usage error: the command line is wrong (unknown command or
+ * cannot be read or holds no usable certificate, standard output that
+ * cannot be written; verify: the document is not valid); 2 usage error: the command line is wrong (unknown command or
  * option, a missing or malformed argument, a value out of range).
  */
 #include <bearssl_pem.h>
@@ -53,9 +53,10 @@ static const char usage_main[] =
 	"`nsm COMMAND --help` describes each command.\n"
 	"\n"
 	"Exit status: 0 success (verify: the document is valid); 1 failure: an NSM\n"
-	"error, a file that cannot be read or holds no usable certificate, or (verify)\n"
-	"a document that is not valid; 2 usage error: an unknown command or option, a\n"
-	"missing or malformed argument, a value out of range.\n";
+	"error, a file that cannot be read or holds no usable certificate, standard\n"
+	"output that cannot be written, or (verify) a document that is not valid;\n"
+	"2 usage error: an unknown command or option, a missing or malformed\n"
+	"argument, a value out of range.\n";
 
 static const char usage_verify[] =
 	"usage: nsm verify DOC [--root PEM] [--at TIME|document] [--pcr N=HEX]...\n"
@@ -200,6 +201,19 @@ static int open_nsm(void)
 /* Reports a libnsm call that returned rc; err is errno after the call,
  * which was made with errno = 0: non-zero when the NSM never answered
  * (nsm.h).  Returns the exit status. */
+/* The end of every command that prints: output that never arrived (a full
+ * disk, a closed pipe) is a failure, whatever the command found. */
+static int stdout_done(int status)
+{
+	int e = fflush(stdout) == 0 ? 0 : -errno;
+	if (e == 0 && ferror(stdout)) /* an earlier write failed; errno still says why */
+		e = errno ? -errno : -EIO;
+	if (e == 0)
+		return status;
+	err_print(e, "write standard output");
+	return 1;
+}
+
 static int nsm_failed(const char *what, ErrorCode rc, int err)
 {
 	if (err == EMSGSIZE)
@@ -248,7 +262,7 @@ static int cmd_random(int argc, char **argv)
 	}
 	putchar('\n');
 	nsm_lib_exit(fd);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return stdout_done(0);
 }
 
 /* --------------------------------------------------------------- describe */
@@ -310,7 +324,7 @@ static int cmd_describe(int argc, char **argv)
 			printf(" %u", d.locked_pcrs[i]);
 		printf("\ndigest: %s\n", digest);
 	}
-	return fflush(stdout) == 0 ? 0 : 1;
+	return stdout_done(0);
 }
 
 /* -------------------------------------------------------------------- pcr */
@@ -375,7 +389,7 @@ static int cmd_pcr(int argc, char **argv)
 	} else if (!strcmp(sub, "extend")) {
 		printf("%s\n", hex_encode(hex, value, len));
 	}
-	return fflush(stdout) == 0 ? 0 : 1;
+	return stdout_done(0);
 }
 
 /* --nonce HEX, --user-data HEX|@FILE, --public-key @FILE: the values attest
@@ -761,9 +775,7 @@ static int cmd_verify(int argc, char **argv)
 	free(buf);
 	bindings_free(&b);
 	free(root);
-	if (fflush(stdout) != 0)
-		return 1;
-	return st == ATTDOC_OK ? 0 : 1;
+	return stdout_done(st == ATTDOC_OK ? 0 : 1);
 }
 
 int main(int argc, char **argv)

@@ -145,11 +145,11 @@ fi
 
 # JSON that cannot be written is a failure (exit 4), not a silent success.
 check "describe, stdout unwritable: exit 4 with the reason" \
-	"$(no_room "$EIFTOOL" describe "$T/g.eif")" \
+	"$(no_room "$T/no-room.out" "$EIFTOOL" describe "$T/g.eif")" \
 	"eiftool: cannot write standard output: File too large"$'\n'"exit 4"
-check "pcr, stdout unwritable: exit 4" "$(no_room "$EIFTOOL" pcr --file $G/ramdisk1 | tail -n 1)" "exit 4"
+check "pcr, stdout unwritable: exit 4" "$(no_room "$T/no-room.out" "$EIFTOOL" pcr --file $G/ramdisk1 | tail -n 1)" "exit 4"
 check "build, stdout unwritable: exit 4 (the EIF itself is written)" \
-	"$(no_room "$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 -o "$T/nr.eif" |
+	"$(no_room "$T/no-room.out" "$EIFTOOL" build --kernel $G/kernel --cmdline x --ramdisk $G/ramdisk0 -o "$T/nr.eif" |
 	   tail -n 1):$(ls "$T/nr.eif")" "exit 4:$T/nr.eif"
 
 echo "1..$n"

@@ -147,6 +147,6 @@ check "32 sections, unsigned: exit 3, no output" "$?:$(ls "$T"/s32s.* 2>/dev/nul
 check "32 sections, unsigned: the reason" "$(cat "$T/err")" \
 	"eiftool: cannot sign $T/s32.eif: it has 32 sections, no slot for a signature"
 check "sign, stdout unwritable: exit 4 (the signed EIF itself is written)" \
-	"$(no_room "$EIFTOOL" sign "$T/u.eif" --cert $S/cert.pem --key $S/key.pem -o "$T/nr.eif" |
+	"$(no_room "$T/no-room.out" "$EIFTOOL" sign "$T/u.eif" --cert $S/cert.pem --key $S/key.pem -o "$T/nr.eif" |
 	   tail -n 1):$(ls "$T/nr.eif")" "exit 4:$T/nr.eif"
 echo "1..$n"

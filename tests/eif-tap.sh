@@ -10,11 +10,4 @@ pcr() { sed -n "s/.*\"$1\": \"\([0-9a-f]*\)\".*/\1/p" "$2"; }
 be() { od -An -v -tu1 -j "$2" -N "$3" "$1" | awk '{for(i=1;i<=NF;i++) v=v*256+$i} END {printf "%d", v}'; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-# no_room CMD ARGS...: runs CMD with stdout appending to a file already at
-# the size limit (RLIMIT_FSIZE 16 KiB, SIGXFSZ ignored: writes to stdout
-# fail with EFBIG, smaller output files can still be written); prints CMD's
-# stderr, then "exit STATUS".
-no_room() {
-	head -c 16384 /dev/zero >"$T/no-room.out"
-	(trap '' XFSZ; ulimit -f 16; "$@" 2>&1 >>"$T/no-room.out"; echo "exit $?")
-}
+. "$(dirname "${BASH_SOURCE[0]}")/no-room.sh"

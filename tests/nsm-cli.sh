@@ -68,6 +68,14 @@ out=$("$NSM" random 300) && [ ${#out} -eq 600 ] && [[ $out =~ ^[0-9a-f]+$ ]] \
 out=$("$NSM" random 0 2>&1); rc=$?
 [ $rc -eq 2 ] && pass "random 0 is a usage error (exit 2)" || fail "random 0: exit $rc" "$out"
 
+# Output that never arrived is a failure, whatever the command found.
+. tests/no-room.sh
+for args in "random 64" "describe" "describe --json" "pcr read 0" "pcr read 0 --json"; do
+	out=$(no_room "$tmp/no-room.out" "$NSM" $args)
+	[ "$out" = "$(printf 'nsm: cannot write standard output: File too large\nexit 1')" ] \
+		&& pass "$args: stdout cannot be written: exit 1, said once" || fail "$args with no room on stdout" "$out"
+done
+
 # describe
 out=$("$NSM" describe --json) && grep -q '"max_pcrs": 32' <<<"$out" && grep -q '"digest": "SHA384"' <<<"$out" \
 	&& pass "describe --json" || fail "describe --json" "$out"
