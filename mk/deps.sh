@@ -91,8 +91,14 @@ apt_opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o "Dir::Etc::SourcePar
 system_uri() { # system_uri SUITE-SUFFIX-REGEX
 	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
 		awk '/^deb / { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i, $(i+1); break } }'
-	  for f in /etc/apt/sources.list.d/*.sources; do [ -r "$f" ] &&
-		awk '/^URIs:/ { u = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) print u, $i }' "$f"; done
+	  # if, not &&: with no *.sources file (a classic sources.list, as the
+	  # Debian installer writes) the loop's status would end the script
+	  # under set -e and pipefail, without a word.
+	  for f in /etc/apt/sources.list.d/*.sources; do
+		if [ -r "$f" ]; then
+			awk '/^URIs:/ { u = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) print u, $i }' "$f"
+		fi
+	  done
 	} | awk -v re="$1" '$2 ~ re { print $1; exit }'
 }
 
