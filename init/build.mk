@@ -35,6 +35,8 @@ $(B)/tests/test_init: $(call host_objs,tests/unit/test_init.c $(INIT_PURE_SRCS))
 	$(host_link)
 $(B)/tests/test_init: LDLIBS = $(UNIT_LIBS)
 TEST_SUITES += $(B)/tests/test_init
+# init outside PID 1: --help, --version, the refusal (tests/init-cli.sh).
+TEST_SUITES += tests/init-cli.sh
 
 # Fuzzers: /init.conf, and /cmd + /env (first input byte picks which).
 FUZZ_TARGETS += init_conf init_cmdenv
