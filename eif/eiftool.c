@@ -325,35 +325,6 @@ static int read_section(int fd, const struct eif_section *s, char **out)
 	return 0;
 }
 
-struct meta_walk {
-	struct jsonw *w;
-	int pass; /* 0: ImageName/ImageVersion, 1: BuildMetadata fields, 2: the rest */
-};
-
-static int build_field(void *arg, const char *key, const char *v, size_t vlen)
-{
-	return jsonr_emit(arg, key, v, vlen);
-}
-
-static int meta_member(void *arg, const char *key, const char *v, size_t vlen)
-{
-	struct meta_walk *m = arg;
-	bool ident = !strcmp(key, "ImageName") || !strcmp(key, "ImageVersion");
-	if (m->pass == 0)
-		return ident ? jsonr_emit(m->w, key, v, vlen) : 0;
-	if (m->pass == 1) {
-		if (!strcmp(key, "BuildMetadata"))
-			return *v == '{' ? jsonr_members(v, vlen, build_field, m->w) : -EINVAL;
-		if (!strcmp(key, "DockerInfo"))
-			return jsonr_emit(m->w, key, v, vlen);
-		return 0;
-	}
-	/* nitro-cli flattens CustomMetadata's keys into Metadata. */
-	if (!strcmp(key, "CustomMetadata") && *v == '{')
-		return jsonr_members(v, vlen, build_field, m->w);
-	return 0;
-}
-
 static int cmd_describe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -388,17 +359,8 @@ static int cmd_describe(int argc, char **argv)
 	jsonw_bool(&w, "CheckCRC", true);
 	if (info->signature >= 0)
 		jsonw_bool(&w, "SignatureCheck", c.sig.valid);
-	if (c.md) {
-		size_t len = info->s[info->metadata].size;
-		struct meta_walk m = {&w, 0};
-		jsonr_members(c.md, len, meta_member, &m);
-		jsonw_object_open(&w, "Metadata");
-		m.pass = 1;
-		jsonr_members(c.md, len, meta_member, &m);
-		m.pass = 2;
-		jsonr_members(c.md, len, meta_member, &m);
-		jsonw_object_close(&w);
-	}
+	if (c.md)
+		jsonr_describe_metadata(&w, c.md, info->s[info->metadata].size);
 	jsonw_object_close(&w);
 	checked_close(&c);
 	return finish_stdout(&w);

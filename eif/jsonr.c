@@ -357,3 +357,46 @@ int jsonr_string(const char *v, size_t vlen, char *out, size_t cap)
 	free(tmp);
 	return r;
 }
+
+/* ------------------------------------------------------------ describe */
+
+struct meta_walk {
+	struct jsonw *w;
+	int pass; /* 0: ImageName/ImageVersion, 1: BuildMetadata fields, 2: the rest */
+};
+
+static int build_field(void *arg, const char *key, const char *v, size_t vlen)
+{
+	return jsonr_emit(arg, key, v, vlen);
+}
+
+static int meta_member(void *arg, const char *key, const char *v, size_t vlen)
+{
+	struct meta_walk *m = arg;
+	bool ident = !strcmp(key, "ImageName") || !strcmp(key, "ImageVersion");
+	if (m->pass == 0)
+		return ident ? jsonr_emit(m->w, key, v, vlen) : 0;
+	if (m->pass == 1) {
+		if (!strcmp(key, "BuildMetadata"))
+			return *v == '{' ? jsonr_members(v, vlen, build_field, m->w) : -EINVAL;
+		if (!strcmp(key, "DockerInfo"))
+			return jsonr_emit(m->w, key, v, vlen);
+		return 0;
+	}
+	/* nitro-cli flattens CustomMetadata's keys into Metadata. */
+	if (!strcmp(key, "CustomMetadata") && *v == '{')
+		return jsonr_members(v, vlen, build_field, m->w);
+	return 0;
+}
+
+void jsonr_describe_metadata(struct jsonw *w, const char *md, size_t len)
+{
+	struct meta_walk m = {w, 0};
+	jsonr_members(md, len, meta_member, &m);
+	jsonw_object_open(w, "Metadata");
+	m.pass = 1;
+	jsonr_members(md, len, meta_member, &m);
+	m.pass = 2;
+	jsonr_members(md, len, meta_member, &m);
+	jsonw_object_close(w);
+}

@@ -28,5 +28,13 @@ int jsonr_members(const char *s, size_t len,
  * truncated to cap-1 bytes) and returns 0; else -EINVAL.
  */
 int jsonr_string(const char *v, size_t vlen, char *out, size_t cap);
+/*
+ * The metadata section md (a JSON object: jsonr_check passed, first
+ * non-blank byte '{') as `eiftool describe` prints it, in nitro-cli's
+ * layout: ImageName and ImageVersion as members of the open object, then
+ * "Metadata" with BuildMetadata's fields, DockerInfo and CustomMetadata's
+ * members flattened in.
+ */
+void jsonr_describe_metadata(struct jsonw *w, const char *md, size_t len);
 
 #endif

@@ -1,12 +1,16 @@
 /*
  * libFuzzer target for the EIF reader: header and table checks, the section
- * walk, the measuring stream (CRC and PCRs), the signature decoder and the
- * metadata JSON reader — everything `eiftool describe` runs on a file.
+ * walk, the measuring stream (CRC and PCRs), the signature decoder, the
+ * metadata JSON reader and the metadata walk that prints it (into a memory
+ * stream) — everything `eiftool describe` runs on a file.
  */
 #define _GNU_SOURCE /* memfd_create */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -16,11 +20,23 @@
 #include "jsonr.h"
 #include "preadfull.h"
 
-static int member(void *arg, const char *key, const char *v, size_t vlen)
+/* What `eiftool describe` does with a metadata section it accepted. */
+static void describe_metadata(const char *md, size_t len, bool pretty)
 {
-	(void)arg;
-	(void)key;
-	return jsonr_check(v, vlen);
+	static char out[1 << 18]; /* a full stream only makes the writes fail */
+	FILE *f = fmemopen(out, sizeof(out), "w");
+	if (!f)
+		abort();
+	struct jsonw w;
+	jsonw_init(&w, f, pretty);
+	jsonw_object_open(&w, NULL);
+	if (jsonr_check(md, len) == 0 && md[strspn(md, " \t\r\n")] == '{')
+		jsonr_describe_metadata(&w, md, len);
+	jsonw_object_close(&w);
+	/* Whatever the section held, describe's output is JSON. */
+	if (jsonw_finish(&w) == 0 && jsonr_check(out, (size_t)ftell(f)) < 0)
+		abort();
+	fclose(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,12 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t *buf = malloc(s->size + 1);
 			if (!buf || pread_full(fd, buf, s->size, s->offset + EIF_SECTION_HEADER_SIZE) < 0)
 				abort();
+			buf[s->size] = '\0'; /* as eiftool's read_section */
 			if (k == 0) {
 				struct eif_signature sig;
 				if (eif_signature_check(buf, s->size, dg.pcr0, &sig, &d) == 0)
 					eif_signature_free(&sig);
 			} else {
-				(void)jsonr_members((const char *)buf, s->size, member, NULL);
+				describe_metadata((const char *)buf, s->size, size & 1);
 			}
 			free(buf);
 		}
