@@ -82,7 +82,8 @@ conf() {
 }
 
 # check NAME STATUS [--heartbeat MODE] PATTERN...: boot $WORK/NAME.eif and
-# compare.  PATTERNs are extended regexps that must each match a line.
+# compare.  PATTERNs are extended regexps that must each match a line;
+# one written !PATTERN must match none.
 check() {
 	local name=$1 want=$2
 	shift 2
@@ -100,7 +101,10 @@ check() {
 	[ "$got" -eq "$want" ] || why="exit status $got, expected $want"
 	for p in "$@"; do
 		[ -n "$why" ] && break
-		grep -Eq -- "$p" "$log.txt" || why="console lacks /$p/"
+		case $p in
+		'!'*) ! grep -Eq -- "${p#!}" "$log.txt" || why="console has /${p#!}/" ;;
+		*) grep -Eq -- "$p" "$log.txt" || why="console lacks /$p/" ;;
+		esac
 	done
 	if [ -z "$why" ] && grep -Eq 'Attempted to kill init|Kernel panic' "$log.txt"; then
 		why="kernel panic on the console"
@@ -159,8 +163,17 @@ run_all() {
 	probe_case signal-init 7 -- signal-init -- '^probe: init still runs after kill' '^init: app exited with status 7$'
 	probe_case zombies 0 -- zombies 1000 -- '^probe: made 1000 orphans, zombies left 0$'
 	probe_case forward-sigterm 0 -- forward -- '^probe: caught SIGTERM forwarded by init$'
+	probe_case forward-sigint-sighup 0 -- forward INT HUP -- '^probe: caught SIGINT forwarded by init$' \
+		'^probe: caught SIGHUP forwarded by init$'
 	probe_case shutdown-sigterm 7 -- daemon -- '^init: app exited with status 7$' \
 		'^probe: daemon caught SIGTERM at shutdown$'
+	# A daemon ignoring SIGTERM lives on for the grace period (some line
+	# under 500 ms) and not much longer: without the SIGKILL it would run
+	# until the reboot, 2 s and more after the SIGTERM.
+	conf short-grace 'shutdown_grace_ms = 500'
+	probe_case shutdown-sigkill 7 --conf short-grace -- daemon stubborn -- '^init: app exited with status 7$' \
+		'probe: daemon alive [1-4][0-9]{2} ms after SIGTERM$' \
+		'^init: grace period over, killing the remaining processes$' '!daemon alive [0-9]{4,} ms'
 	probe_case tmp-exec 0 -- tmpexec -- '^probe: /tmp is executable$' '^probe: /dev/shm is executable$'
 	probe_case lo-up 0 -- lo -- '^probe: lo up with 127\.0\.0\.1/8, TCP round trip ok, ::1 bound$'
 	probe_case random-seeded 0 -- random -- '^probe: read 32 bytes from /dev/random without blocking$' \
@@ -175,6 +188,8 @@ run_all() {
 		'hostname = enclave-test'
 	probe_case conf-applied 0 --conf conf-applied -- id -- \
 		'^probe: uid=1000 gid=1000 ngroups=0 cwd=/tmp nofile=4096:4096 hostname=enclave-test$'
+	conf groups 'uid = 1000' 'gid = 1000' 'groups = 10,20,30000'
+	probe_case groups 0 --conf groups -- groups -- '^probe: uid=1000 gid=1000 groups=10,20,30000$'
 	probe_case no-ctty 0 -- ctty -- '^probe: controlling tty no$'
 	conf ctty 'console_ctty = yes'
 	probe_case ctty 0 --conf ctty -- ctty -- '^probe: controlling tty yes$'
@@ -217,7 +232,7 @@ run_all() {
 
 	# nitro-cli layouts mkeif does not make.
 	local a
-	for a in missing-cmd empty-cmd fifo-cmd no-rootfs bootstrap-stdio; do
+	for a in missing-cmd empty-cmd fifo-cmd fifo-env fifo-conf no-rootfs bootstrap-stdio; do
 		mkdir -p "$WORK/$a.app/rootfs"
 		cp "$PROBE" "$WORK/$a.app/rootfs/probe" 2>/dev/null
 		printf 'A=1\n' >"$WORK/$a.app/env"
@@ -238,6 +253,19 @@ run_all() {
 	if want fifo-cmd; then
 		custom_eif fifo-cmd
 		built fifo-cmd $? && check fifo-cmd 125 '^init: cannot read /cmd: Invalid argument$'
+	fi
+	# The same for /env and /init.conf.
+	rm -f "$WORK/fifo-env.app/env"
+	mkfifo "$WORK/fifo-env.app/env"
+	mkfifo "$WORK/fifo-conf.app/init.conf"
+	printf '/probe\nexit\n0\n' | tee "$WORK/fifo-env.app/cmd" >"$WORK/fifo-conf.app/cmd"
+	if want fifo-env; then
+		custom_eif fifo-env
+		built fifo-env $? && check fifo-env 125 '^init: cannot read /env: Invalid argument$'
+	fi
+	if want fifo-conf; then
+		custom_eif fifo-conf
+		built fifo-conf $? && check fifo-conf 125 '^init: cannot read /init\.conf: Invalid argument$'
 	fi
 	mv "$WORK/no-rootfs.app/rootfs/probe" "$WORK/no-rootfs.app/probe" 2>/dev/null
 	rmdir "$WORK/no-rootfs.app/rootfs"

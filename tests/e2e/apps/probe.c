@@ -7,15 +7,19 @@
  *   kill SIG        kill itself with SIGKILL or SIGSEGV (by name)
  *   zombies N       leave N orphaned zombies to init, then check that none
  *                   remain (exit 0) or report how many do (exit 1)
- *   forward         ask init to SIGTERM the app (kill(1, SIGTERM)); the
- *                   forwarded signal's handler prints and exits 0
- *   daemon          leave a child with a SIGTERM handler, exit 7; init's
- *                   shutdown SIGTERM makes the child print
+ *   forward [SIG]...  for each of TERM (the default), INT, HUP: send it to
+ *                   init (kill(1, SIG)) and wait until init forwards it to
+ *                   the app; the handler's line says it came, then exit 0
+ *   daemon [stubborn] leave a child with a SIGTERM handler, exit 7; init's
+ *                   shutdown SIGTERM makes the child print and exit, or
+ *                   (stubborn) go on, saying every 50 ms how long it has
+ *                   outlived the SIGTERM, until init's SIGKILL
  *   tmpexec         copy itself into /tmp and /dev/shm and run the copies
  *   lo              check lo is up with 127.0.0.1/8 and a TCP round trip works
  *   random          read 32 bytes from /dev/random without blocking
  *   env             print argv and the environment
  *   id              print uid, gid, groups, cwd, RLIMIT_NOFILE, hostname
+ *   groups          print uid, gid and the supplementary group list
  *   mounts          check /proc, /sys, /dev/pts, /dev/shm, /tmp, /run and
  *                   cgroup2 are mounted and /tmp is not noexec
  *   ctty            say whether the app has a controlling tty (/dev/tty)
@@ -32,6 +36,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,19 +123,44 @@ static void on_term(int sig)
 	got_term = 1;
 }
 
-static int forward(void)
+static volatile sig_atomic_t got_sig;
+static void on_sig(int sig)
 {
-	signal(SIGTERM, on_term);
-	pid_t p = fork();
-	if (p == 0) {
-		signal(SIGTERM, SIG_IGN); /* the group gets it too */
-		kill(1, SIGTERM);
-		_exit(0);
+	got_sig = sig;
+}
+
+static int forward(int nsigs, char **names)
+{
+	static const struct { const char *name; int sig; } known[] = {
+		{"TERM", SIGTERM}, {"INT", SIGINT}, {"HUP", SIGHUP}};
+	char *term[] = {"TERM"};
+	if (nsigs == 0) {
+		nsigs = 1;
+		names = term;
 	}
 	alarm(30);
-	while (!got_term)
-		pause();
-	printf("probe: caught SIGTERM forwarded by init\n");
+	for (int i = 0; i < nsigs; i++) {
+		int sig = 0;
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (!strcmp(names[i], known[k].name))
+				sig = known[k].sig;
+		if (!sig) {
+			printf("probe: FAIL unknown signal %s\n", names[i]);
+			return 64;
+		}
+		got_sig = 0;
+		signal(sig, on_sig);
+		pid_t p = fork();
+		if (p == 0) {
+			signal(sig, SIG_IGN); /* the group gets it too */
+			kill(1, sig);
+			_exit(0);
+		}
+		while (got_sig != sig)
+			pause();
+		waitpid(p, NULL, 0);
+		printf("probe: caught SIG%s forwarded by init\n", names[i]);
+	}
 	fflush(stdout);
 	return 0;
 }
@@ -143,7 +173,7 @@ static void daemon_term(int sig)
 	_exit(0);
 }
 
-static int daemon_mode(void)
+static int daemon_mode(bool stubborn)
 {
 	int pfd[2];
 	if (pipe(pfd) < 0)
@@ -153,11 +183,21 @@ static int daemon_mode(void)
 		/* A real daemon: its own session, so the app's exit (the
 		 * console session leader's) does not SIGHUP it. */
 		setsid();
-		signal(SIGTERM, daemon_term);
+		signal(SIGTERM, stubborn ? on_term : daemon_term);
 		close(pfd[0]);
 		(void)!write(pfd[1], "r", 1);
-		for (;;)
+		while (!got_term)
 			pause();
+		/* Only the stubborn one gets here: how long it outlives the
+		 * SIGTERM shows when init's SIGKILL came. */
+		struct timespec t0, t;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			usleep(50000);
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			printf("probe: daemon alive %ld ms after SIGTERM\n",
+			       (long)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000));
+		}
 	}
 	char c;
 	close(pfd[1]);
@@ -269,6 +309,17 @@ static int print_id(void)
 	return 0;
 }
 
+static int print_groups(void)
+{
+	gid_t g[64];
+	int ng = getgroups(64, g);
+	char list[64 * 12] = "";
+	for (int i = 0, o = 0; i < ng; i++)
+		o += snprintf(list + o, sizeof(list) - (size_t)o, "%s%d", i ? "," : "", (int)g[i]);
+	printf("probe: uid=%d gid=%d groups=%s\n", (int)getuid(), (int)getgid(), list);
+	return ng < 0;
+}
+
 static int mounts_check(void)
 {
 	static const char *const want[][2] = {
@@ -334,9 +385,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "zombies"))
 		return zombies(atoi(arg));
 	if (!strcmp(mode, "forward"))
-		return forward();
+		return forward(argc - 2, argv + 2);
 	if (!strcmp(mode, "daemon"))
-		return daemon_mode();
+		return daemon_mode(argc > 2 && !strcmp(argv[2], "stubborn"));
 	if (!strcmp(mode, "tmpexec"))
 		return run_copy("/tmp") | run_copy("/dev/shm");
 	if (!strcmp(mode, "lo"))
@@ -347,6 +398,8 @@ int main(int argc, char **argv)
 		return print_env(argc, argv);
 	if (!strcmp(mode, "id"))
 		return print_id();
+	if (!strcmp(mode, "groups"))
+		return print_groups();
 	if (!strcmp(mode, "mounts"))
 		return mounts_check();
 	if (!strcmp(mode, "stdio")) {
