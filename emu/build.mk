@@ -93,7 +93,9 @@ bench/emu-vsock.sh: $(B)/tests/e2e/vsock-echo $(CARVE_VSOCK) $(QEMU_STAMP) $(EMU
 # End-to-end suites: real boots under QEMU (TCG here; KVM where the probe
 # says it works).  tests/e2e/lib.sh holds the shared boot helpers.
 EMU_E2E_SUITES := tests/e2e/emu-boot.sh tests/e2e/emu-nsm.sh tests/e2e/emu-nsm-repeat.sh \
-	tests/e2e/emu-vsock.sh tests/e2e/emu-glibc.sh
+	tests/e2e/emu-vsock.sh tests/e2e/emu-glibc.sh tests/e2e/emu-run-opts.sh
 TEST_SUITES += $(EMU_E2E_SUITES)
+# emu-run-opts.sh boots init's probe app (init/build.mk, included later).
 TEST_DEPS += $(QEMU_STAMP) $(CARVE_VSOCK) $(HELLO_EIF) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS) \
-	$(B)/enclave/nsm $(B)/bin/nsm $(B)/tests/e2e/vsock-echo $(B)/tests/e2e/emu-glibc
+	$(B)/enclave/nsm $(B)/bin/nsm $(B)/tests/e2e/vsock-echo $(B)/tests/e2e/emu-glibc \
+	$(B)/tests/e2e/probe

@@ -25,6 +25,9 @@
  *   ctty            say whether the app has a controlling tty (/dev/tty)
  *   stdio           say whether fds 0, 1 and 2 are open; the exit status
  *                   has bit N set when fd N is closed
+ *   parent PORT     print the kernel command line, connect to the parent
+ *                   (CID 3) on vsock PORT, send "hello from cid <own CID>\n"
+ *                   and print the line the parent answers
  *   first-output    print one line to the console and to /dev/kmsg (so the
  *                   kernel timestamps it; bench/init-boot.sh) and exit 0
  */
@@ -49,6 +52,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "sockaddr_vm.h"
 
 extern char **environ;
 
@@ -320,6 +325,35 @@ static int print_groups(void)
 	return ng < 0;
 }
 
+static int parent_hello(unsigned port)
+{
+	char line[512];
+	FILE *f = fopen("/proc/cmdline", "r");
+	if (!f || !fgets(line, sizeof(line), f))
+		return fail("read /proc/cmdline");
+	fclose(f);
+	printf("probe: cmdline %s", line);
+	/* A connected socket's own address says VMADDR_CID_ANY: ask the device. */
+	unsigned cid;
+	int dev = open("/dev/vsock", O_RDONLY);
+	if (dev < 0 || ioctl(dev, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid) < 0)
+		return fail("IOCTL_VM_SOCKETS_GET_LOCAL_CID");
+	int s = socket(AF_VSOCK, SOCK_STREAM, 0);
+	struct sockaddr_vm_ a = {.family = AF_VSOCK, .port = port, .cid = 3};
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return fail("connect to the parent");
+	int n = snprintf(line, sizeof(line), "hello from cid %u\n", cid);
+	if (write(s, line, (size_t)n) != n)
+		return fail("write to the parent");
+	size_t got = 0;
+	ssize_t r;
+	while (got < sizeof(line) - 1 && (r = read(s, line + got, 1)) == 1 && line[got] != '\n')
+		got++;
+	line[got] = '\0';
+	printf("probe: parent answered '%s'\n", line);
+	return 0;
+}
+
 static int mounts_check(void)
 {
 	static const char *const want[][2] = {
@@ -398,6 +432,8 @@ int main(int argc, char **argv)
 		return print_env(argc, argv);
 	if (!strcmp(mode, "id"))
 		return print_id();
+	if (!strcmp(mode, "parent"))
+		return parent_hello((unsigned)atoi(arg));
 	if (!strcmp(mode, "groups"))
 		return print_groups();
 	if (!strcmp(mode, "mounts"))

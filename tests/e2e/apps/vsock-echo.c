@@ -14,17 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef AF_VSOCK
-#define AF_VSOCK 40
-#endif
-
-/* Linux's struct sockaddr_vm (musl has no linux/vm_sockets.h). */
-struct sockaddr_vm_ {
-	sa_family_t family;
-	uint16_t reserved1;
-	uint32_t port, cid;
-	uint8_t flags, zero[3];
-};
+#include "sockaddr_vm.h"
 
 static int echo(int fd)
 {
