@@ -54,6 +54,9 @@ TEST_DEPS += $(CARVE_VSOCK)
 # Fuzzing the backend's parsers (vhost-user messages, descriptor chains, lines).
 FUZZ_TARGETS += vsock_vhost
 FUZZ_SRCS_vsock_vhost := tests/fuzz/vsock_vhost.c emu/vsock/vhost.c emu/vsock/vring.c emu/vsock/vsock_proto.c
+# The device behind the rings (dev*.c) driven by fuzzed guest packets, in process.
+FUZZ_TARGETS += vsock_dev
+FUZZ_SRCS_vsock_dev := tests/fuzz/vsock_dev.c $(VSOCK_SRCS)
 
 # Benchmarks: the backend's packet path alone (no VM); boots under QEMU.
 $(B)/bench/emu-vsock-loop: $(call host_objs,bench/emu-vsock-loop.c) $(FAKEGUEST_OBJS) $(COMMON_HOST)
