@@ -99,12 +99,22 @@ static void start_ring(struct dev *d, unsigned q, uint32_t ring)
 	vr->started = vr->enabled = true;
 }
 
+static char dir[] = "/tmp/fuzz-vsock-dev.XXXXXX";
+
+static void host_cleanup(void)
+{
+	char path[sizeof(base) + 16];
+	snprintf(path, sizeof(path), "%s_%u", base, HOST_PORT);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void host_setup(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as main.c: a host that closed is an EPIPE */
-	char dir[] = "/tmp/fuzz-vsock-dev.XXXXXX";
 	if (!mkdtemp(dir))
 		abort();
+	atexit(host_cleanup); /* make test replays this target every run */
 	snprintf(base, sizeof(base), "%s/v", dir);
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s_%u", base, HOST_PORT);
