@@ -69,12 +69,19 @@ fuzz_objs = $(patsubst %.c,$(FUZZO)/%.o,$(1))
 # archives as prerequisites; extra libraries go in the target-specific
 # variable LDLIBS (e.g. `$(B)/bin/x: LDLIBS := -lz`).
 host_link = $(HOST_CC) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(COMMON_HOST_LIBS)
-MUSL_CRT_BEGIN := $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o $(shell $(HOST_CC) -print-file-name=crtbeginS.o)
-MUSL_CRT_END := $(shell $(HOST_CC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)/crtn.o
+# $(call gcc_file,NAME): the path of one of gcc's own files.  Expanded only
+# when a link runs: on a fresh machine gcc is installed by this same make
+# (the deps step), so a parse-time lookup came out empty and the link
+# silently left out crtbeginS.o/crtendS.o (other bytes, another PCR1).
+# gcc echoes a name it cannot find unchanged, hence the test for a path.
+gcc_file = $(or $(filter /%,$(shell $(HOST_CC) -print-file-name=$(1))),$(error \
+	carve: cannot find $(1): '$(HOST_CC) -print-file-name=$(1)' gives no path (is $(HOST_CC) installed?)))
+MUSL_CRT_BEGIN = $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o $(call gcc_file,crtbeginS.o)
+MUSL_CRT_END = $(call gcc_file,crtendS.o) $(MUSL_LIBDIR)/crtn.o
 musl_link = $(HOST_CC) -nostdlib -nostartfiles -static-pie -Wl,--gc-sections \
 	-Wl,--build-id=none -Wl,-z,noexecstack -o $@ $(MUSL_CRT_BEGIN) \
 	$(filter %.o %.a,$^) $(LDLIBS) $(COMMON_MUSL_LIBS) -L$(MUSL_LIBDIR) -lc \
-	$(shell $(HOST_CC) -print-libgcc-file-name) $(MUSL_CRT_END)
+	$(call gcc_file,libgcc.a) $(MUSL_CRT_END)
 fuzz_link = $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(COMMON_HOST_LIBS)
 archive = rm -f $@ && ar rcsD $@ $(filter %.o,$^)
 

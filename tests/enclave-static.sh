@@ -19,4 +19,13 @@ for f in $bins; do
 		kind=$(readelf -hW "$f" | awk '/Type:/ { print $2 }')
 		echo "ok $i - $f is static ($kind)"
 	fi
+	# gcc's crtbeginS.o/crtendS.o are part of the bytes (PCR1): a link that
+	# lost them (gcc's path looked up before gcc was installed) has no
+	# .init_array, the frame_dummy entry crtbeginS.o contributes.
+	i=$((i + 1))
+	if readelf -SW "$f" | grep -q ' \.init_array '; then
+		echo "ok $i - $f is linked with gcc's crtbeginS.o (.init_array)"
+	else
+		echo "not ok $i - $f lacks crtbeginS.o's .init_array: linked without gcc's crt files"
+	fi
 done
