@@ -49,6 +49,8 @@ $(B)/tests/test_vsock_loop: LDLIBS := -lcmocka
 $(B)/tests/test_vsock_loop: | $(CARVE_VSOCK)
 $(call host_objs,tests/unit/test_vsock_loop.c): CFLAGS_tests/unit := -DCARVE_VSOCK_BIN='"$(CARVE_VSOCK)"'
 TEST_SUITES += $(B)/tests/test_vsock_loop
+# The launcher and find-qemu with a fake QEMU (no VM).
+TEST_SUITES += tests/emu-launcher.sh
 TEST_DEPS += $(CARVE_VSOCK)
 
 # Fuzzing the backend's parsers (vhost-user messages, descriptor chains, lines).
@@ -73,9 +75,12 @@ EMU_MKEIF_DEPS := $(B)/bin/eiftool $(B)/bin/mkcpio $(B)/bin/elfdeps eif/mkeif
 EMU_BOOT_DEPS := $(B)/kernel/bzImage $(B)/enclave/init kernel-config/cmdline
 $(HELLO_EIF): $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS) $(B)/enclave/hello
 	eif/mkeif --app $(B)/enclave/hello --cmdline-file kernel-config/cmdline -o $@
+# What a boot needs besides the EIF: the backend, QEMU, and the `vm` pins
+# (qboot.rom and linuxboot_dma.bin from qemu-system-data, libcbor's runtime).
+EMU_RUN_DEPS := $(CARVE_VSOCK) $(QEMU_STAMP) $(B)/deps/packages-vm.stamp
 HELP_LINES += "run|[EIF=build/hello.eif MEM=512 CPUS=2 FORWARD=h:v,... DEBUG=1 ACCEL=auto]: boot an EIF under QEMU"
 .PHONY: run
-run: $(CARVE_VSOCK) $(QEMU_STAMP) $(if $(EIF),,$(HELLO_EIF))
+run: $(EMU_RUN_DEPS) $(if $(EIF),,$(HELLO_EIF))
 	@CARVE_QEMU=$$(cat $(QEMU_STAMP)) emu/carve-run --mem $(or $(MEM),512) --cpus $(or $(CPUS),2) \
 		--accel $(or $(ACCEL),auto) $(foreach f,$(subst $(comma), ,$(FORWARD)),--forward $(f)) \
 		$(if $(filter-out 0,$(DEBUG)),--debug) $(or $(EIF),$(HELLO_EIF))
@@ -90,8 +95,8 @@ $(B)/tests/e2e/emu-glibc: tests/e2e/apps/emu-glibc.c
 	@mkdir -p $(@D)
 	$(HOST_CC) -O2 -Wall -Werror -ffile-prefix-map=$(CURDIR)=. -o $@ $<
 BENCHES += bench/emu-boot.sh bench/emu-vsock.sh
-bench/emu-boot.sh: $(HELLO_EIF) $(CARVE_VSOCK) $(QEMU_STAMP) $(HB_FLOOR)
-bench/emu-vsock.sh: $(B)/tests/e2e/vsock-echo $(CARVE_VSOCK) $(QEMU_STAMP) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS)
+bench/emu-boot.sh: $(HELLO_EIF) $(EMU_RUN_DEPS) $(HB_FLOOR)
+bench/emu-vsock.sh: $(B)/tests/e2e/vsock-echo $(EMU_RUN_DEPS) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS)
 
 # End-to-end suites: real boots under QEMU (TCG here; KVM where the probe
 # says it works).  tests/e2e/lib.sh holds the shared boot helpers.
@@ -99,6 +104,6 @@ EMU_E2E_SUITES := tests/e2e/emu-boot.sh tests/e2e/emu-nsm.sh tests/e2e/emu-nsm-r
 	tests/e2e/emu-vsock.sh tests/e2e/emu-glibc.sh tests/e2e/emu-run-opts.sh
 TEST_SUITES += $(EMU_E2E_SUITES)
 # emu-run-opts.sh boots init's probe app (init/build.mk, included later).
-TEST_DEPS += $(QEMU_STAMP) $(CARVE_VSOCK) $(HELLO_EIF) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS) \
+TEST_DEPS += $(EMU_RUN_DEPS) $(HELLO_EIF) $(EMU_MKEIF_DEPS) $(EMU_BOOT_DEPS) \
 	$(B)/enclave/nsm $(B)/bin/nsm $(B)/tests/e2e/vsock-echo $(B)/tests/e2e/emu-glibc \
 	$(B)/tests/e2e/probe
