@@ -171,6 +171,23 @@ mkdir -p "$T/self" && cp "$T/hello.pcrs.json" "$T/hello.manifest.json" "$T/self/
 mk --app build/enclave/hello --env X=2 --expect "$T/self/hello.pcrs.json" -o "$T/self/hello.eif" >"$T/vout" 2>&1
 check "verify: expected file replaced by this build still exits 6" "$?" 6
 
+# --- concurrent builds of one OUT (make -j eif run): each succeeds, and the
+# published EIF and its two JSON files come from one and the same build ---
+mkdir "$T/conc"
+for i in 1 2 3 4; do
+	mk --app build/enclave/hello --env "RUN=$i" -o "$T/conc/hello.eif" >/dev/null 2>"$T/conc.err$i" &
+done
+rcs=
+for i in 1 2 3 4; do wait -n; rcs+="$?"; done
+check "concurrent builds of one OUT: all exit 0" "$rcs" 0000
+mf=$T/conc/hello.manifest.json
+check "concurrent builds: the manifest names the published EIF" \
+	"$(sed -n 's/.*"Eif": {"File": "hello.eif", "Sha256": "\([0-9a-f]*\)"}.*/\1/p' "$mf")" \
+	"$(sha256sum <"$T/conc/hello.eif" | cut -d' ' -f1)"
+check "concurrent builds: .pcrs.json is that build's" "$(pcr PCR2 "$T/conc/hello.pcrs.json")" "$(pcr PCR2 "$mf")"
+check "concurrent builds: no temporary files left" "$(ls -A "$T/conc" | grep -v '^\.hello\.eif\.lock$' | sort | paste -sd' ')" \
+	"hello.eif hello.manifest.json hello.pcrs.json"
+
 # --- determinism: same inputs, another time and umask ---
 (umask 077; sleep 1; TZ=Asia/Tokyo mk --app build/enclave/hello -o "$T/again/hello.eif" >/dev/null)
 check "rebuild is byte-identical" "$(sha256sum <"$T/again/hello.eif")" "$(sha256sum <"$T/hello.eif")"
