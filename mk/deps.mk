@@ -10,10 +10,9 @@ $(B)/deps/packages-%.stamp: deps.lock $(DEPS_SCRIPT)
 	@BUILD=$(CURDIR)/$(B) $(DEPS_SCRIPT) packages $*
 	@touch $@
 
+# deps.sh installs $(DEPS_HOST) and $(DEPS_MUSL) itself, under a lock.
 $(DEPS_STAMP): deps.lock $(DEPS_SCRIPT) $(B)/deps/packages-base.stamp
-	@BUILD=$(CURDIR)/$(B) $(DEPS_SCRIPT) libs $(CURDIR)/$(B)/deps.new
-	@rm -rf $(DEPS_HOST) $(DEPS_MUSL)
-	@mv $(B)/deps.new/host $(DEPS_HOST) && mv $(B)/deps.new/musl $(DEPS_MUSL) && rmdir $(B)/deps.new
+	@BUILD=$(CURDIR)/$(B) $(DEPS_SCRIPT) libs $(CURDIR)/$(B)/deps
 	@touch $@
 
 # The archives exist once the stamp's recipe ran (links name them directly).

@@ -8,7 +8,8 @@
 #   mk/deps.sh apt-private           set up build/apt (private apt config)
 #   mk/deps.sh source NAME DIR       fetch+verify pinned source NAME into DIR
 #   mk/deps.sh libs OUTDIR           build libcbor+BearSSL (host and musl) into
-#                                    the cache and install them into OUTDIR
+#                                    the cache and install them into
+#                                    OUTDIR/host and OUTDIR/musl
 #
 # Environment: DEPS_LOCK (default deps.lock), CACHE_DIR, BUILD (default build).
 set -euo pipefail
@@ -21,6 +22,9 @@ cache=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/carve}
 prog="carve-deps"
 
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+# Ctrl-C or TERM exits through the EXIT traps that remove temp dirs.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 note() { printf '%s: %s\n' "$prog" "$*" >&2; }
 
 lock_lines() { # lock_lines KIND -> fields of every line of that kind
@@ -50,6 +54,16 @@ missing_packages() {
 	done < <(lock_lines pkg)
 }
 
+# apt_update WHY: refresh the system's package lists, once per run.
+apt_updated=0
+apt_update() {
+	[ "$apt_updated" -eq 0 ] || return 0
+	note "$1; refreshing package lists"
+	apt-get -o DPkg::Lock::Timeout=600 update -q >"$build/apt-update.log" 2>&1 ||
+		die "cannot update apt lists (log: $build/apt-update.log)"
+	apt_updated=1
+}
+
 cmd_packages() {
 	local missing=() name ver cand
 	[ -r "$lock" ] || die "cannot read $lock: no such file"
@@ -65,9 +79,7 @@ cmd_packages() {
 		cand=$(apt-cache policy "$name" 2>/dev/null | awk '/Candidate:/ { print $2 }')
 		ver=$(lock_lines pkg | awk -v n="$name" '$3 == n { print $4 }')
 		if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
-			note "apt knows no $name; refreshing package lists"
-			apt-get -o DPkg::Lock::Timeout=600 update -q >"$build/apt-update.log" 2>&1 ||
-				die "cannot update apt lists (log: $build/apt-update.log)"
+			apt_update "apt knows no $name"
 			cand=$(apt-cache policy "$name" | awk '/Candidate:/ { print $2 }')
 		fi
 		[ -n "$cand" ] && [ "$cand" != "(none)" ] || die "cannot install $name: apt has no candidate"
@@ -75,9 +87,16 @@ cmd_packages() {
 	done
 	note "installing: ${missing[*]}"
 	# Waits for the dpkg lock (make -j, unattended-upgrades at first boot).
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
-		"${missing[@]}" </dev/null >"$build/apt-install.log" 2>&1 ||
-		die "cannot install packages: $cmd failed (log: $build/apt-install.log)"
+	# Lists that name a candidate can still be stale (the archive has moved
+	# on and the download 404s): then refresh them once and try again.
+	local try
+	for try in 1 2; do
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+			"${missing[@]}" </dev/null >"$build/apt-install.log" 2>&1 && return 0
+		[ "$try" -eq 1 ] && [ "$apt_updated" -eq 0 ] || break
+		apt_update "the install failed (stale package lists?)"
+	done
+	die "cannot install packages: $cmd failed (log: $build/apt-install.log)"
 }
 
 # ------------------------------------------------------------ private apt
@@ -201,20 +220,31 @@ build_libcbor() { # build_libcbor SRCDIR PREFIX CC EXTRA_CFLAGS
 # build_cached NAME BUILDER: one cache entry per library holding host/ and
 # musl/ prefixes; built in a temp dir and renamed into place atomically.
 # It runs inside $(...), where set -e does not apply: every step that can
-# fail says so with die, so no partial entry is ever stored.
+# fail says so with die (or has said so, in a nested $(...): then exit), so
+# no partial entry is ever stored; the EXIT trap removes the temp dir of a
+# failed or interrupted build.  One build per key at a time (make in two
+# checkouts sharing the cache); the loser of the race finds the entry.
 build_cached() {
 	local name=$1 builder=$2 key dir tmp srcfile src
 	key=$(cache_key "$name" "$builder")
 	dir="$cache/$name-$key"
+	if [ ! -d "$dir" ]; then
+		mkdir -p "$cache"
+		exec 8>"$dir.lock"
+		if ! flock -n 8; then
+			note "$name: waiting for another build of it (lock $dir.lock)"
+			flock 8
+		fi
+	fi
 	if [ -d "$dir" ]; then
 		note "$name: using cache $dir"
 		printf '%s\n' "$dir"
 		return
 	fi
 	note "$name: building from Debian source (cache miss: $dir)"
-	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/.$name.XXXXXX") || die "cannot create a directory in $cache"
-	srcfile=$(cmd_source "$name" "$tmp/dl")
+	trap 'rm -rf "$tmp" "$tmp.done"' EXIT
+	srcfile=$(cmd_source "$name" "$tmp/dl") || exit 1
 	mkdir -p "$tmp/src"
 	case "$srcfile" in
 	*.dsc) dpkg-source --no-check -x "$srcfile" "$tmp/src/$name" >"$tmp/unpack.log" 2>&1 ||
@@ -226,23 +256,37 @@ build_cached() {
 	$builder "$src" "$tmp/out/host" gcc ""
 	$builder "$src" "$tmp/out/musl" musl-gcc ""
 	rm -rf "$tmp/src" "$tmp/dl"
-	mv "$tmp/out" "$tmp.done" && rm -rf "$tmp" && mv "$tmp.done" "$dir" ||
+	mv "$tmp/out" "$tmp.done" && rm -rf "$tmp" && mv -T "$tmp.done" "$dir" ||
 		die "cannot store $name in $cache"
+	trap - EXIT
 	printf '%s\n' "$dir"
 }
 
+# cmd_libs OUT: OUT/host and OUT/musl from the cache entries.  Under a lock
+# (two makes in one checkout), assembled in a temp dir of OUT's own, each
+# flavour renamed into place whole; the EXIT trap removes what a failed or
+# interrupted run assembled.
 cmd_libs() {
-	local out=$1 d flavour
-	rm -rf "$out.tmp"
+	local out=$1 d flavour new
+	mkdir -p "$out"
+	exec 9>"$out/.libs.lock"
+	flock 9
+	new=$(mktemp -d "$out/.libs.XXXXXX") || die "cannot create a directory in $out"
+	trap 'rm -rf "$new"' EXIT
 	for lib in bearssl:build_bearssl libcbor:build_libcbor; do
-		d=$(build_cached "${lib%%:*}" "${lib#*:}")
+		d=$(build_cached "${lib%%:*}" "${lib#*:}") || exit 1
 		for flavour in host musl; do
-			mkdir -p "$out.tmp/$flavour"
+			mkdir -p "$new/$flavour"
 			# Fresh mtimes: going back to an older pin must relink.
-			cp -R "$d/$flavour/." "$out.tmp/$flavour/"
+			cp -R "$d/$flavour/." "$new/$flavour/" || die "cannot copy $d/$flavour into $out"
 		done
 	done
-	rm -rf "$out" && mv "$out.tmp" "$out"
+	for flavour in host musl; do
+		rm -rf "$new/old" && { [ ! -e "$out/$flavour" ] || mv -T "$out/$flavour" "$new/old"; } &&
+			mv -T "$new/$flavour" "$out/$flavour" || die "cannot install $out/$flavour"
+	done
+	rm -rf "$new"
+	trap - EXIT
 }
 
 case "${1:-}" in

@@ -18,6 +18,8 @@ TEST_SUITES += $(B)/tests/test_crc32
 
 # The dependency step itself: non-root without packages prints the command.
 TEST_SUITES += tests/deps-nonroot.sh
+# ...and as root with apt stubbed: stale lists, failed fetches, concurrent runs.
+TEST_SUITES += tests/deps-step.sh
 
 # Enclave binaries are static; runs after `all` built them.
 TEST_SUITES += tests/enclave-static.sh
