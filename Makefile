@@ -24,6 +24,15 @@ export LC_ALL := C
 export TZ := UTC
 CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/carve
 export CACHE_DIR
+# make splits prerequisites and -ffile-prefix-map=$(CURDIR)=. on blanks, and
+# the kernel and libcbor builds in the cache cannot take them either: one
+# clear line now rather than a cryptic failure later.
+ifneq ($(word 2,$(CURDIR)),)
+$(error carve: the checkout path '$(CURDIR)' contains whitespace, which make cannot handle; clone it elsewhere)
+endif
+ifneq ($(word 2,$(CACHE_DIR)),)
+$(error carve: the cache directory '$(CACHE_DIR)' contains whitespace, which the kernel and library builds cannot handle; set CACHE_DIR to another directory)
+endif
 TESTDATA ?= $(abspath $(CURDIR)/../shared/testdata)
 export TESTDATA
 

@@ -268,6 +268,10 @@ build_cached() {
 # interrupted run assembled.
 cmd_libs() {
 	local out=$1 d flavour new
+	# libcbor's CMAKE_C_FLAGS carry the source path (-ffile-prefix-map).
+	case "$cache" in *[[:space:]]*)
+		die "the cache directory '$cache' (CACHE_DIR) contains whitespace, which the library builds cannot handle; set CACHE_DIR to another directory" ;;
+	esac
 	mkdir -p "$out"
 	exec 9>"$out/.libs.lock"
 	flock 9

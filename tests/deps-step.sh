@@ -71,4 +71,16 @@ check "concurrent libs: each flavour complete" \
 	"$(for f in host musl; do find "$T/out/$f" -type f | wc -l; cat "$T/out/$f/lib/"*.a; done | paste -sd' ')" \
 	"802 bearssl host libcbor host 802 bearssl musl libcbor musl"
 
+# --- blanks in the checkout path or CACHE_DIR: one line, at once ---
+mkdir "$T/a b"
+{ printf 'Makefile\0'; find . -path ./build -prune -o -name '*.mk' -print0; } | cpio -p0dm --quiet "$T/a b"
+make -C "$T/a b" -n all >/dev/null 2>"$T/err"
+check "checkout path with a blank: make stops with one line" "$?:$(sed 's/^Makefile:[0-9]*: //' "$T/err")" \
+	"2:*** carve: the checkout path '$T/a b' contains whitespace, which make cannot handle; clone it elsewhere.  Stop."
+make -n all CACHE_DIR="$T/a b" >/dev/null 2>"$T/err"
+check "CACHE_DIR with a blank: make stops with one line" "$?:$(grep -c 'carve: the cache directory .* contains whitespace' "$T/err")" "2:1"
+STUB_PRIVATE=fail env PATH="$T/stub:$PATH" DEPS_LOCK="$T/deps.lock" CACHE_DIR="$T/a b" BUILD="$T/build" \
+	mk/deps.sh libs "$T/out" 2>"$T/err"
+check "CACHE_DIR with a blank: deps.sh libs stops with one line" "$?:$(wc -l <"$T/err"):$(grep -c 'contains whitespace' "$T/err")" "1:1:1"
+
 echo "1..$n"
