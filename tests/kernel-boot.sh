@@ -18,7 +18,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 
 for f in "$img" "$cpio"; do
-	[ -r "$f" ] || { echo "not ok 1 - $f is missing (make kernel / make $cpio)"; exit 1; }
+	[ -r "$f" ] || { notok "$f is missing (make kernel / make $cpio)"; echo "1..$n"; exit 1; }
 done
 if kernel-config/probe.sh boot --mem 128 "$img" "$cpio" "$log"; then
 	ok "kernel boots to /init and the probe finishes"

@@ -13,26 +13,25 @@
 # the build's log, and the build goes on for the next run.
 set -uo pipefail
 export LC_ALL=C
+# no_verdict REASON: the one result and the plan when there is no verdict to report.
+no_verdict() { echo "not ok 1 - $1"; echo "1..1"; exit 1; }
 img=build/kernel/bzImage
 cache=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/carve}
 if [ ! -r "$img" ]; then
-	echo "not ok 1 - $img is missing (run make kernel)"; exit 1
+	no_verdict "$img is missing (run make kernel)"
 fi
-key=$(kernel-config/build.sh key) || { echo "not ok 1 - cannot compute the kernel cache key"; exit 1; }
+key=$(kernel-config/build.sh key) || no_verdict "cannot compute the kernel cache key"
 verdict_file=$cache/kernel-$key/repro
 pidfile=$cache/kernel-$key.repro.pid
 log=$cache/kernel-$key.repro.log
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 wait_s=${KERNEL_REPRO_WAIT:-3000}
-case $wait_s in ''|*[!0-9]*) echo "not ok 1 - KERNEL_REPRO_WAIT=$wait_s is not a number of seconds"; exit 1 ;; esac
+case $wait_s in ''|*[!0-9]*) no_verdict "KERNEL_REPRO_WAIT=$wait_s is not a number of seconds" ;; esac
 deadline=$((SECONDS + wait_s))
 mkdir -p "$cache"
 exec 9>"$cache/kernel-$key.repro.lock"
-if ! flock -w "$wait_s" 9; then
-	echo "not ok 1 - another run held the reproducibility lock for ${wait_s}s (KERNEL_REPRO_WAIT)"
-	exit 1
-fi
+flock -w "$wait_s" 9 || no_verdict "another run held the reproducibility lock for ${wait_s}s (KERNEL_REPRO_WAIT)"
 if [ ! -f "$verdict_file" ] && ! running; then
 	setsid kernel-config/build.sh repro >"$log" 2>&1 </dev/null &
 	echo $! >"$pidfile"
@@ -43,14 +42,12 @@ while [ ! -f "$verdict_file" ] && running && [ "$SECONDS" -lt "$deadline" ]; do
 	sleep 10
 done
 if [ ! -f "$verdict_file" ] && running; then
-	echo "not ok 1 - second kernel build still running after ${wait_s}s (KERNEL_REPRO_WAIT); it goes on: $log"
 	tail -n 3 "$log" 2>/dev/null | sed 's/^/# /'
-	exit 1
+	no_verdict "second kernel build still running after ${wait_s}s (KERNEL_REPRO_WAIT); it goes on: $log"
 fi
 if [ ! -f "$verdict_file" ]; then
-	echo "not ok 1 - second kernel build ended without a verdict (log: $log)"
 	tail -n 20 "$log" 2>/dev/null | sed 's/^/# /'
-	exit 1
+	no_verdict "second kernel build ended without a verdict (log: $log)"
 fi
 read -r word a b <"$verdict_file"
 if [ "$word" = same ]; then

@@ -7,8 +7,11 @@
 #   anything else executable a program or script printing TAP lines
 #                            ("ok N - name" / "not ok N - name"); cmocka
 #                            binaries are switched to TAP output.
-# A suite that prints no result, or exits non-zero without reporting a
-# failure, counts as one failure: nothing is skipped silently.
+# A suite that prints no result, exits non-zero without reporting a
+# failure, prints no TAP plan ("1..N", first or last; cmocka prints one per
+# group) or a result count other than its plans' sum, counts as one more
+# failure: a suite that dies halfway is not a pass.  Nothing is skipped
+# silently.
 set -uo pipefail
 export CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0
@@ -22,6 +25,7 @@ run_suite() { # run_suite SUITE LOG -> exit status of the suite
 	case "$suite" in
 	build/fuzz/*)
 		local name=${suite#build/fuzz/} corpus=tests/fuzz/corpus/${suite#build/fuzz/}
+		echo "1..1"
 		if [ ! -d "$corpus" ] || [ -z "$(ls -A "$corpus")" ]; then
 			echo "not ok 1 - fuzz replay $name: corpus $corpus is missing or empty"
 			return 1
@@ -48,14 +52,18 @@ for suite in "$@"; do
 	status=$?
 	p=$(grep -cE '^ok ' "$log")
 	f=$(grep -cE '^not ok ' "$log")
+	planned=$(awk '/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); sum += $1; seen = 1 } END { if (seen) print sum }' "$log")
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $suite exited with status $status without reporting a failure" >>"$log"
-		f=1
 	fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $suite reported no results" >>"$log"
-		f=1
+	elif [ -z "$planned" ]; then
+		echo "not ok - $suite printed no TAP plan (1..N): cannot tell whether every case ran" >>"$log"
+	elif [ "$planned" -ne $((p + f)) ]; then
+		echo "not ok - $suite planned $planned results but reported $((p + f))" >>"$log"
 	fi
+	f=$(grep -cE '^not ok ' "$log")
 	grep -E '^(ok|not ok) ' "$log" | sed "s|^|  $name: |" | grep -v ': ok ' || true
 	grep -E '^# SKIP-NOTICE: ' "$log" | sed "s|^# SKIP-NOTICE: |  $name: NOT RUN: |" || true
 	if [ "$f" -gt 0 ]; then
