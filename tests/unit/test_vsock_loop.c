@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -178,10 +179,23 @@ static void test_refused_gets_rst(void **state)
 	expect(VSOCK_OP_RST, 5002, &r, b, sizeof(b));
 }
 
+/* Host-side sockets wait at most this long in accept(), read() or write():
+ * a reply the backend never sends fails the test instead of hanging it. */
+#define HOST_IO_TIMEOUT_S 10
+
+static int with_deadline(int fd)
+{
+	struct timeval tv = {.tv_sec = HOST_IO_TIMEOUT_S};
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
 /* The host listens on "<uds>_port", where guest streams to port go. */
 static int listen_port(uint32_t port)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = with_deadline(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s_%u", uds, port);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
@@ -201,9 +215,7 @@ static void unlisten_port(int l, uint32_t port)
 static int open_host_stream(int l, uint32_t sport, uint32_t dport, struct vsock_hdr *h, struct vsock_hdr *r)
 {
 	open_stream(sport, dport, h, r);
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
-	return hs;
+	return with_deadline(accept(l, NULL, NULL));
 }
 
 static uint8_t pattern(size_t i)
@@ -418,8 +430,7 @@ static void test_credit_request_once(void **state)
 	h.buf_alloc = 0;
 	assert_int_equal(fg_send(&g, &h, NULL, 0), 0);
 	expect(VSOCK_OP_RESPONSE, 6300, &r, b, sizeof(b));
-	int hs = accept(l, NULL, NULL);
-	assert_true(hs >= 0);
+	int hs = with_deadline(accept(l, NULL, NULL));
 	assert_int_equal(write(hs, "x", 1), 1);
 	expect(VSOCK_OP_CREDIT_REQUEST, 6300, &r, b, sizeof(b));
 	h.op = VSOCK_OP_CREDIT_UPDATE;
@@ -460,7 +471,7 @@ static void test_header_only_rx_buffers(void **state)
 /* A host client on the backend's base path that has sent line. */
 static int host_client(const char *base, const char *line)
 {
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = with_deadline(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", base);
 	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
