@@ -65,8 +65,11 @@ endif
 MUSLO := $(B)/obj/musl
 MUSL_CFLAGS := $(BASE_CFLAGS) -fPIE -I$(DEPS_MUSL)/include
 FUZZO := $(B)/obj/fuzz
+# UBSan only prints and goes on unless told not to recover: a report must
+# crash the input so the replay in make test fails.
 FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -g -O1 -fno-omit-frame-pointer \
-	-fsanitize=fuzzer-no-link,address,undefined -ffile-prefix-map=$(CURDIR)=. \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	-ffile-prefix-map=$(CURDIR)=. \
 	-Icommon -Insm -I$(DEPS_HOST)/include
 
 # $(call host_objs,a.c b.c) / musl_objs / fuzz_objs: object paths for sources.
@@ -100,7 +103,9 @@ $(HOSTO)/%.o: %.c | $(DEPS_STAMP)
 $(MUSLO)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(MUSL_CFLAGS) $(CFLAGS_$(<D)) -MMD -MP -c $< -o $@
-$(FUZZO)/%.o: %.c | $(DEPS_STAMP)
+# Fuzz objects also follow the Makefile: their sanitizer flags live here, and
+# a flag change must reach the objects the replays run.
+$(FUZZO)/%.o: %.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(CFLAGS_$(<D)) -MMD -MP -c $< -o $@
 
