@@ -11,6 +11,8 @@ KERNEL_BZIMAGE := $(B)/kernel/bzImage
 KERNEL_CONFIG := $(B)/kernel/bzImage.config
 KERNEL_CMDLINE_FILE := kernel-config/cmdline
 KERNEL_FRAGMENTS := kernel-config/base.config kernel-config/x86_64.config
+# tests/kernel-config.sh checks the built .config against this same list.
+export KERNEL_FRAGMENTS
 KERNEL_SCRIPTS := kernel-config/build.sh kernel-config/check-config.sh
 KERNEL_PATCHES := $(sort $(wildcard kernel-config/patches/*.patch))
 KERNEL_DEPS_STAMP := $(B)/deps/packages-kernel.stamp

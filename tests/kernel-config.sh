@@ -5,26 +5,41 @@
 # drops, and the command line keeps what real Nitro needs.
 #
 #   tests/kernel-config.sh [CONFIG]     default build/kernel/bzImage.config
+#
+# The fragments are the build's: KERNEL_FRAGMENTS, which make exports from
+# kernel-config/build.mk (run it standalone with that variable set).
 set -uo pipefail
 export LC_ALL=C
 cfg=${1:-build/kernel/bzImage.config}
 check=kernel-config/check-config.sh
-frags=(kernel-config/base.config kernel-config/x86_64.config)
+read -ra frags <<<"${KERNEL_FRAGMENTS:-}"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 notok() { n=$((n + 1)); echo "not ok $n - $*"; }
 t() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 if [ ! -r "$cfg" ]; then
 	notok "$cfg is missing (run make kernel)"
+elif [ ${#frags[@]} -eq 0 ]; then
+	notok "KERNEL_FRAGMENTS is empty: run through make test, or set it to the build's fragments"
 else
-	# One TAP line per requested option, renumbered into this stream.
+	# One TAP line per requested option, renumbered into this stream.  The
+	# checker's status counts too: exit 2 (an unreadable fragment, say)
+	# prints no option at all, which must not read as nothing to check.
+	"$check" --tap "$cfg" "${frags[@]}" >"$tmp/options" 2>"$tmp/options.err"
+	rc=$?
+	options=0
 	while IFS= read -r line; do
 		case $line in
-		"ok "*) ok "${line#ok * - }" ;;
-		"not ok "*) notok "${line#not ok * - }" ;;
+		"ok "*) ok "${line#ok * - }"; options=$((options + 1)) ;;
+		"not ok "*) notok "${line#not ok * - }"; options=$((options + 1)) ;;
 		esac
-	done < <("$check" --tap "$cfg" "${frags[@]}")
+	done <"$tmp/options"
+	t "check-config.sh ran (exit 0 or 1, got $rc) on ${frags[*]}" test "$rc" -le 1
+	sed 's/^/# /' "$tmp/options.err"
+	t "the fragments request at least one option (got $options)" test "$options" -gt 0
 	t "$cfg is a 6.12 x86_64 configuration" grep -q '^# Linux/x86 6\.12\.[0-9]* Kernel Configuration' "$cfg"
 fi
 
@@ -56,11 +71,11 @@ if [ -r "$img" ]; then
 		notok "$img: cannot find and unpack its Zstandard or LZ4 payload"
 	fi
 	rm -f "$vmlinux"
+else
+	notok "$img is missing (run make kernel)"
 fi
 
 # The checker must fail for the reasons it exists.
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 printf 'CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=32\nCONFIG_D=y\n' >"$tmp/frag1"
 printf 'CONFIG_D=n\n' >"$tmp/frag2"
 printf 'CONFIG_A=y\nCONFIG_C=32\n# CONFIG_D is not set\n' >"$tmp/good"
