@@ -12,12 +12,19 @@ fi
 i=0
 for f in $bins; do
 	i=$((i + 1))
+	# readelf prints nothing for a file that is not ELF, which would pass
+	# the checks below: the type must be an executable or a PIE, and a file
+	# that is neither has nothing more to check.
+	kind=$(readelf -hW "$f" 2>/dev/null | awk '/Type:/ { print $2 }')
+	if [ "$kind" != EXEC ] && [ "$kind" != DYN ]; then
+		echo "not ok $i - $f is not an ELF executable (type '${kind:-none}')"
+		continue
+	fi
 	if readelf -lW "$f" | grep -q 'INTERP'; then
 		echo "not ok $i - $f has a program interpreter"
 	elif readelf -dW "$f" | grep -q '(NEEDED)'; then
 		echo "not ok $i - $f needs shared libraries"
 	else
-		kind=$(readelf -hW "$f" | awk '/Type:/ { print $2 }')
 		echo "ok $i - $f is static ($kind)"
 	fi
 	# gcc's crtbeginS.o/crtendS.o are part of the bytes (PCR1): a link that
