@@ -30,6 +30,11 @@ export logdir
 
 run_suite() { # run_suite SUITE LOG -> exit status of the suite
 	local suite=$1
+	if [ ! -x "$suite" ]; then
+		echo "1..1"
+		echo "not ok 1 - $suite is missing or not executable: its build failed (see the build's errors)"
+		return 1
+	fi
 	case "$suite" in
 	build/fuzz/*)
 		local name=${suite#build/fuzz/} corpus=tests/fuzz/corpus/${suite#build/fuzz/}
@@ -125,6 +130,12 @@ for suite in "$@"; do
 		done < <(grep -E '^not ok' "$log")
 	fi
 done
+# make test builds with -k and passes make's status: a prerequisite that
+# failed is a failure even when every suite that ran passed.
+if [ "${TEST_BUILD_STATUS:-0}" -ne 0 ]; then
+	failures+=("build: make -k exited with status $TEST_BUILD_STATUS (its errors are above)")
+	failed=$((failed + 1))
+fi
 # Repeat the failures just above the summary: CI logs are often read
 # from the tail only.
 for line in "${failures[@]}"; do
