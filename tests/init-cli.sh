@@ -13,9 +13,17 @@ INIT=$B/enclave/init
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; }
-if [ ! -x "$INIT" ] || ! unshare --user --map-root-user --mount --pid --fork true 2>/dev/null; then
-	echo "not ok 1 - cannot run: needs $INIT and unprivileged user+PID namespaces (unshare)"
+if [ ! -x "$INIT" ]; then
+	echo "not ok 1 - cannot run: $INIT is missing"
 	echo "1..1"
+	exit 0
+fi
+# Where this machine cannot make the namespaces (inside a chroot, or a
+# container whose seccomp profile refuses CLONE_NEWUSER), the checks do not
+# run: said on the summary as NOT RUN, never counted as passed.
+if ! why=$(unshare --user --map-root-user --mount --pid --fork true 2>&1); then
+	echo "# SKIP-NOTICE: init's command-line checks did not run: cannot make user+PID namespaces here ($why)"
+	echo "1..0"
 	exit 0
 fi
 T=$(mktemp -d)
