@@ -34,11 +34,12 @@ $(NSM_SOFT_BIN): LDLIBS := $(LIBNSM_HOST_LIBS)
 # The tool: static musl for enclaves, and the host build.
 NSM_BIN_MUSL := $(B)/enclave/nsm
 NSM_BIN_HOST := $(B)/bin/nsm
-$(NSM_BIN_MUSL): $(call musl_objs,nsm/nsm_main.c) $(LIBNSM_MUSL) $(COMMON_MUSL)
+NSM_CLI_SRCS := nsm/nsm_main.c nsm/nsm_cli.c nsm/nsm_cli_verify.c
+$(NSM_BIN_MUSL): $(call musl_objs,$(NSM_CLI_SRCS)) $(LIBNSM_MUSL) $(COMMON_MUSL)
 	@mkdir -p $(@D)
 	$(musl_link)
 $(NSM_BIN_MUSL): LDLIBS := $(LIBNSM_MUSL_LIBS)
-$(NSM_BIN_HOST): $(call host_objs,nsm/nsm_main.c) $(LIBNSM_HOST) $(COMMON_HOST)
+$(NSM_BIN_HOST): $(call host_objs,$(NSM_CLI_SRCS)) $(LIBNSM_HOST) $(COMMON_HOST)
 	@mkdir -p $(@D)
 	$(host_link)
 $(NSM_BIN_HOST): LDLIBS := $(LIBNSM_HOST_LIBS)
